@@ -1,0 +1,237 @@
+import { sql } from 'kysely';
+import type { Executor } from '../db/executor.js';
+import type { Facts } from './visibility.js';
+import { visibleTo } from './visibility.sql.js';
+
+/** What one viewer is to one user: the policy's facts plus the API's `relationship`. */
+export interface Relation extends Facts {
+  readonly following: boolean;
+  readonly requested: boolean;
+  readonly followedBy: boolean;
+  readonly blocking: boolean;
+  readonly muting: boolean;
+}
+
+/** Relations of `viewer` to every user in `ids`, in one query. Absent users are absent from the map. */
+export async function relations(
+  db: Executor,
+  viewer: string | null,
+  ids: readonly string[],
+): Promise<Map<string, Relation>> {
+  if (ids.length === 0) return new Map();
+  const v = viewer ?? '0';
+  const { rows } = await sql<{
+    id: string;
+    is_private: boolean;
+    following: boolean;
+    requested: boolean;
+    followed_by: boolean;
+    blocking: boolean;
+    blocked_by: boolean;
+    muting: boolean;
+  }>`
+    SELECT u.id, u.is_private,
+      EXISTS (SELECT 1 FROM follows f WHERE f.follower_id = ${v}::bigint AND f.followee_id = u.id AND f.state = 'accepted') AS following,
+      EXISTS (SELECT 1 FROM follows f WHERE f.follower_id = ${v}::bigint AND f.followee_id = u.id AND f.state = 'pending') AS requested,
+      EXISTS (SELECT 1 FROM follows f WHERE f.follower_id = u.id AND f.followee_id = ${v}::bigint AND f.state = 'accepted') AS followed_by,
+      EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = ${v}::bigint AND b.blocked_id = u.id) AS blocking,
+      EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = u.id AND b.blocked_id = ${v}::bigint) AS blocked_by,
+      EXISTS (SELECT 1 FROM mutes m WHERE m.muter_id = ${v}::bigint AND m.muted_id = u.id) AS muting
+    FROM users u
+    WHERE u.id = ANY(${[...new Set(ids)]}::bigint[])`.execute(db);
+  return new Map(
+    rows.map((r) => [
+      r.id,
+      {
+        isOwner: viewer !== null && r.id === viewer,
+        ownerPublic: !r.is_private,
+        followsOwner: r.following,
+        ownerBlocksViewer: r.blocked_by,
+        viewerBlocksOwner: r.blocking,
+        following: r.following,
+        requested: r.requested,
+        followedBy: r.followed_by,
+        blocking: r.blocking,
+        muting: r.muting,
+      },
+    ]),
+  );
+}
+
+export async function findUserIdByUsername(db: Executor, username: string): Promise<string | null> {
+  const row = await db
+    .selectFrom('users')
+    .select('id')
+    .where('username', '=', username.toLowerCase())
+    .executeTakeFirst();
+  return row?.id ?? null;
+}
+
+export async function isPrivate(db: Executor, userId: string): Promise<boolean | null> {
+  const row = await db.selectFrom('users').select('is_private').where('id', '=', userId).executeTakeFirst();
+  return row ? row.is_private : null;
+}
+
+/** Inserts the edge unless one exists; returns the state now stored and whether this call made it. */
+export async function insertFollow(
+  db: Executor,
+  follower: string,
+  followee: string,
+  state: 'accepted' | 'pending',
+): Promise<{ state: 'accepted' | 'pending'; created: boolean }> {
+  const inserted = await db
+    .insertInto('follows')
+    .values({
+      follower_id: follower,
+      followee_id: followee,
+      state,
+      id: sql<string>`next_id(shard_of(${follower}::bigint))`,
+    })
+    .onConflict((oc) => oc.columns(['follower_id', 'followee_id']).doNothing())
+    .returning('state')
+    .executeTakeFirst();
+  if (inserted) return { state: inserted.state, created: true };
+  const existing = await db
+    .selectFrom('follows')
+    .select('state')
+    .where('follower_id', '=', follower)
+    .where('followee_id', '=', followee)
+    .executeTakeFirst();
+  return { state: existing?.state ?? state, created: false };
+}
+
+/** Removes follow edges; returns the removed ones, so counters can be adjusted for accepted ones. */
+export async function deleteFollows(
+  db: Executor,
+  pairs: readonly { follower: string; followee: string }[],
+  onlyState?: 'pending',
+): Promise<{ follower_id: string; followee_id: string; state: 'accepted' | 'pending' }[]> {
+  if (pairs.length === 0) return [];
+  let query = db
+    .deleteFrom('follows')
+    .where((eb) =>
+      eb.or(
+        pairs.map((p) => eb.and([eb('follower_id', '=', p.follower), eb('followee_id', '=', p.followee)])),
+      ),
+    );
+  if (onlyState) query = query.where('state', '=', onlyState);
+  return query.returning(['follower_id', 'followee_id', 'state']).execute();
+}
+
+/** pending → accepted for the given requesters of `followee`; returns who was accepted. */
+export async function acceptRequests(
+  db: Executor,
+  followee: string,
+  followers: readonly string[] | 'all',
+): Promise<string[]> {
+  let query = db
+    .updateTable('follows')
+    .set({ state: 'accepted' })
+    .where('followee_id', '=', followee)
+    .where('state', '=', 'pending');
+  if (followers !== 'all') {
+    if (followers.length === 0) return [];
+    query = query.where('follower_id', 'in', followers);
+  }
+  return (await query.returning('follower_id').execute()).map((r) => r.follower_id);
+}
+
+/**
+ * Keeps follower/following counts equal to the accepted edges: called in the transaction that
+ * changed the edges, with +1 or -1 per accepted edge.
+ */
+export async function adjustFollowCounts(
+  db: Executor,
+  edges: readonly { follower: string; followee: string }[],
+  delta: 1 | -1,
+) {
+  if (edges.length === 0) return;
+  const bump = (column: 'follower_count' | 'following_count', ids: string[]) => {
+    const counts = new Map<string, number>();
+    for (const id of ids) counts.set(id, (counts.get(id) ?? 0) + delta);
+    return sql`
+      UPDATE users SET ${sql.ref(column)} = ${sql.ref(column)} + d.delta
+      FROM (SELECT unnest(${[...counts.keys()]}::bigint[]) AS id, unnest(${[...counts.values()]}::int[]) AS delta) d
+      WHERE users.id = d.id`.execute(db);
+  };
+  await bump(
+    'following_count',
+    edges.map((e) => e.follower),
+  );
+  await bump(
+    'follower_count',
+    edges.map((e) => e.followee),
+  );
+}
+
+export async function insertBlock(db: Executor, blocker: string, blocked: string): Promise<boolean> {
+  const row = await db
+    .insertInto('blocks')
+    .values({ blocker_id: blocker, blocked_id: blocked })
+    .onConflict((oc) => oc.columns(['blocker_id', 'blocked_id']).doNothing())
+    .returning('blocker_id')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+export async function deleteBlock(db: Executor, blocker: string, blocked: string): Promise<boolean> {
+  const rows = await db
+    .deleteFrom('blocks')
+    .where('blocker_id', '=', blocker)
+    .where('blocked_id', '=', blocked)
+    .returning('blocker_id')
+    .execute();
+  return rows.length > 0;
+}
+
+export async function insertMute(db: Executor, muter: string, muted: string): Promise<boolean> {
+  const row = await db
+    .insertInto('mutes')
+    .values({ muter_id: muter, muted_id: muted })
+    .onConflict((oc) => oc.columns(['muter_id', 'muted_id']).doNothing())
+    .returning('muter_id')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+export async function deleteMute(db: Executor, muter: string, muted: string): Promise<boolean> {
+  const rows = await db
+    .deleteFrom('mutes')
+    .where('muter_id', '=', muter)
+    .where('muted_id', '=', muted)
+    .returning('muter_id')
+    .execute();
+  return rows.length > 0;
+}
+
+/**
+ * One page of a follow list, newest edge first: `of`'s followers (`direction: 'followers'`) or
+ * the accounts `of` follows. Users the viewer cannot see (a block either way) are left out.
+ */
+export async function followPage(
+  db: Executor,
+  options: {
+    of: string;
+    direction: 'followers' | 'following' | 'requests';
+    viewer: string | null;
+    after?: string;
+    limit: number;
+  },
+): Promise<{ userId: string; edgeId: string }[]> {
+  const { of, direction, viewer, after, limit } = options;
+  const mine = direction === 'following' ? 'follower_id' : 'followee_id';
+  const theirs = direction === 'following' ? 'followee_id' : 'follower_id';
+  const state = direction === 'requests' ? 'pending' : 'accepted';
+  let query = db
+    .selectFrom('follows')
+    .select([`${theirs} as userId`, 'id as edgeId'])
+    .where(mine, '=', of)
+    .where('state', '=', state);
+  if (after) query = query.where('id', '<', after);
+  // A user the viewer may not see (a block either way) never appears inside a list.
+  query = query.where(visibleTo('profile', { owner: sql.ref(`follows.${theirs}`), viewer }));
+  return query
+    .orderBy('id', 'desc')
+    .limit(limit + 1)
+    .execute();
+}

@@ -1,0 +1,285 @@
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { AccountService } from './accounts/accounts.service.js';
+import { pruneSessionsJob } from './accounts/accounts.worker.js';
+import { SessionService } from './accounts/sessions.service.js';
+import { AccessTokens } from './accounts/tokens.js';
+import { LocalDiskObjectStore } from './adapters/local-disk/local-disk-object-store.js';
+import { S3ObjectStore } from './adapters/s3/s3-object-store.js';
+import { MemoryCache } from './adapters/memory/memory-cache.js';
+import { MemoryRateLimiter } from './adapters/memory/memory-rate-limiter.js';
+import { MemoryTimelineStore } from './adapters/memory/memory-timeline-store.js';
+import {
+  DEFAULT_OUTBOX_POLL_OPTIONS,
+  OutboxPollQueue,
+  type OutboxPollOptions,
+} from './adapters/outbox-poll/outbox-poll-queue.js';
+import { openPGlite } from './adapters/pglite/pglite-store.js';
+import { openPostgres } from './adapters/postgres/postgres-store.js';
+import { RedisCache } from './adapters/redis/redis-cache.js';
+import { createRedisClient, waitUntilReady, type RedisClient } from './adapters/redis/redis-client.js';
+import { RedisRateLimiter } from './adapters/redis/redis-rate-limiter.js';
+import { RedisTimelineStore } from './adapters/redis/redis-timeline-store.js';
+import { type Config } from './config.js';
+import { DEFAULT_RABBITMQ_OPTIONS, RabbitMqQueue } from './adapters/rabbitmq/rabbitmq-queue.js';
+import { migrate } from './db/migrator.js';
+import type { DependencyCheck } from './http/health.routes.js';
+import { jobs, topologyOf } from './jobs/catalogue.js';
+import { pruneOutboxJob } from './jobs/maintenance.worker.js';
+import type { JobHandlers } from './jobs/runner.js';
+import { embeddedJwtSecret, lockDataDir } from './lib/data-dir.js';
+import { SharpImageCodec } from './adapters/sharp/sharp-codec.js';
+import { UrlSigner } from './lib/signed-url.js';
+import { MediaDelivery } from './media/delivery.js';
+import { GraphService } from './graph/graph.service.js';
+import { UserDirectory } from './graph/user-directory.js';
+import { PostHydrator } from './posts/hydrate.js';
+import { PostsService } from './posts/posts.service.js';
+import { cleanupDeletedPostJob, failPostsJob, publishReadyJob } from './posts/posts.worker.js';
+import { MediaService } from './media/media.service.js';
+import { MediaUrls } from './media/media-view.js';
+import { processMediaJob, reconcileMediaJob } from './media/media.worker.js';
+import type { ImageCodec } from './ports/image-codec.js';
+import type { Metrics } from './observability/metrics.js';
+import type { Cache } from './ports/cache.js';
+import type { JobQueue } from './ports/job-queue.js';
+import type { ObjectStore } from './ports/object-store.js';
+import type { RateLimiter } from './ports/rate-limiter.js';
+import type { RelationalStore } from './ports/relational-store.js';
+import type { TimelineStore } from './ports/timeline-store.js';
+
+/** The stateful parts, each behind its port. This file is the only one that picks adapters. */
+export interface Infrastructure {
+  readonly store: RelationalStore;
+  readonly cache: Cache;
+  readonly rateLimiter: RateLimiter;
+  readonly timelines: TimelineStore;
+  readonly queue: JobQueue;
+  readonly objects: ObjectStore;
+  readonly codec: ImageCodec;
+  /** JWT_SECRET (or the embedded one) signs tokens; purpose-derived keys sign URLs. */
+  readonly jwtSecret: Uint8Array;
+  readonly signers: { readonly upload: UrlSigner; readonly media: UrlSigner };
+  /** What /readyz probes. */
+  readonly dependencies: readonly DependencyCheck[];
+  close(): Promise<void>;
+}
+
+export interface WiringOptions {
+  readonly queuePoll?: Partial<Omit<OutboxPollOptions, 'log'>>;
+  /** Retry back-off of either queue adapter (tests shorten it). */
+  readonly queueRetry?: { readonly retryBaseMs: number; readonly maxRetryDelayMs: number };
+  /** Tests share one in-memory PGlite per file instead of opening DATA_DIR/pg. */
+  readonly store?: RelationalStore;
+  readonly runMigrations?: boolean;
+  /** Skips reading or creating DATA_DIR's secret (tools that never issue tokens). */
+  readonly jwtSecret?: Uint8Array;
+}
+
+const REDIS_STARTUP_WAIT_MS = 5_000;
+
+export async function openInfrastructure(
+  config: Config,
+  log: Logger,
+  metrics: Metrics,
+  options: WiringOptions = {},
+): Promise<Infrastructure> {
+  const closers: (() => Promise<void>)[] = [];
+  const close = async () => {
+    for (const closer of closers.reverse())
+      await closer().catch((err: unknown) => log.warn({ err }, 'close failed'));
+  };
+  try {
+    let store = options.store;
+    if (!store) {
+      if (config.database.kind === 'pglite') {
+        closers.push(await lockDataDir(config.dataDir));
+        store = await openPGlite(config.database.dataDir);
+      } else {
+        store = openPostgres({ url: config.database.url, poolSize: config.database.poolSize });
+      }
+      const opened = store;
+      closers.push(() => opened.close());
+    }
+    if (options.runMigrations !== false) {
+      const { applied } = await migrate(store);
+      if (applied.length > 0)
+        log.info({ migrations: applied.map((m) => `${m.version}_${m.name}`) }, 'database migrated');
+    }
+
+    const dependencies: DependencyCheck[] = [{ name: 'database', check: () => store.ping() }];
+    let cache: Cache;
+    let rateLimiter: RateLimiter;
+    let timelines: TimelineStore;
+    if (config.redis) {
+      const redis: RedisClient = createRedisClient(config.redis);
+      closers.push(async () => {
+        redis.disconnect();
+      });
+      await waitUntilReady(redis, REDIS_STARTUP_WAIT_MS).catch((err: unknown) =>
+        // Timelines and limits degrade without Redis; start anyway and let /readyz say so.
+        log.warn({ err }, 'Redis is not answering yet; continuing and reconnecting in the background'),
+      );
+      redis.on('error', (err) => log.debug({ err }, 'redis connection error'));
+      const redisCache = new RedisCache(redis);
+      cache = redisCache;
+      rateLimiter = new RedisRateLimiter(redis, new MemoryRateLimiter(), () =>
+        metrics.fallbacks.inc({ dependency: 'redis', operation: 'rate_limit' }),
+      );
+      timelines = new RedisTimelineStore(redis);
+      dependencies.push({ name: 'redis', check: () => redisCache.ping() });
+    } else {
+      cache = new MemoryCache();
+      rateLimiter = new MemoryRateLimiter();
+      timelines = new MemoryTimelineStore();
+    }
+
+    let queue: JobQueue;
+    const queueLog = log.child({ component: 'queue' });
+    if (config.amqp) {
+      queue = await RabbitMqQueue.connect(config.amqp.url, topologyOf(jobs), {
+        ...DEFAULT_RABBITMQ_OPTIONS,
+        ...options.queueRetry,
+        queuePrefix: config.amqp.queuePrefix,
+        log: queueLog,
+      });
+      dependencies.push({ name: 'rabbitmq', check: () => queue.ping() });
+    } else {
+      queue = new OutboxPollQueue(store, topologyOf(jobs), {
+        ...DEFAULT_OUTBOX_POLL_OPTIONS,
+        ...options.queuePoll,
+        ...options.queueRetry,
+        log: queueLog,
+      });
+    }
+    const openedQueue = queue;
+    closers.push(() => openedQueue.close());
+    metrics.setQueueStatsSource(() => queue.stats());
+
+    const jwtSecret =
+      options.jwtSecret ??
+      (config.jwtSecret
+        ? new TextEncoder().encode(config.jwtSecret)
+        : await embeddedJwtSecret(config.dataDir));
+    const signers = { upload: new UrlSigner(jwtSecret, 'upload'), media: new UrlSigner(jwtSecret, 'media') };
+
+    let objects: ObjectStore;
+    if (config.s3) {
+      const s3 = new S3ObjectStore(config.s3);
+      closers.push(() => s3.close());
+      await s3.ensureBucket();
+      objects = s3;
+    } else {
+      objects = new LocalDiskObjectStore(join(config.dataDir, 'objects'), {
+        baseUrl: `${config.publicUrl}/uploads`,
+        signer: signers.upload,
+      });
+    }
+    dependencies.push({ name: 'object-store', check: () => objects.ping() });
+
+    const codec = new SharpImageCodec();
+    closers.push(() => codec.close());
+
+    return {
+      store,
+      cache,
+      rateLimiter,
+      timelines,
+      queue,
+      objects,
+      codec,
+      jwtSecret,
+      signers,
+      dependencies,
+      close,
+    };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+export interface Services {
+  readonly accounts: AccountService;
+  readonly sessions: SessionService;
+  readonly graph: GraphService;
+  readonly posts: PostsService;
+  readonly media: MediaService;
+  readonly delivery: MediaDelivery;
+  /** The embedded shape's upload route (S3 takes uploads itself). */
+  readonly localUploads: { readonly objects: ObjectStore; readonly signer: UrlSigner } | null;
+}
+
+export function createServices(
+  infra: Infrastructure,
+  config: Config,
+  log: Logger,
+  metrics: Metrics,
+): Services {
+  const db = infra.store.db;
+  const mediaUrls = new MediaUrls(config.mediaBaseUrl, infra.signers.media);
+  const users = new UserDirectory(db, mediaUrls);
+  const graph = new GraphService(db, users);
+  const posts = new PostsService(db, users, new PostHydrator(db, users, mediaUrls));
+  const sessions = new SessionService({
+    db,
+    cache: infra.cache,
+    rateLimiter: infra.rateLimiter,
+    tokens: new AccessTokens(infra.jwtSecret),
+    metrics,
+    log: log.child({ component: 'sessions' }),
+    refreshTokenTtlMs: config.refreshTokenTtlMs,
+  });
+  const accounts = new AccountService({
+    db,
+    rateLimiter: infra.rateLimiter,
+    sessions,
+    mediaUrls,
+    metrics,
+    log: log.child({ component: 'accounts' }),
+    onBecamePublic: (trx, userId) => graph.acceptAllRequests(trx, userId),
+  });
+  const media = new MediaService({
+    db,
+    objects: infra.objects,
+    rateLimiter: infra.rateLimiter,
+    urls: mediaUrls,
+    log: log.child({ component: 'media' }),
+    quotaBytes: config.media.quotaBytes,
+    uploadsPerMinute: config.media.uploadsPerMinute,
+    visibleThroughPosts: (viewer, mediaId) => posts.mediaVisibleTo(viewer, mediaId),
+  });
+  const delivery = new MediaDelivery({
+    db,
+    objects: infra.objects,
+    cache: infra.cache,
+    signer: infra.signers.media,
+  });
+  const localUploads =
+    infra.objects.kind === 'local-disk' ? { objects: infra.objects, signer: infra.signers.upload } : null;
+  return { accounts, sessions, graph, posts, media, delivery, localUploads };
+}
+
+export function createJobHandlers(infra: Infrastructure, log: Logger, metrics: Metrics): JobHandlers {
+  const media = { db: infra.store.db, objects: infra.objects, metrics };
+  return {
+    'media.process': processMediaJob({
+      ...media,
+      codec: infra.codec,
+      log: log.child({ job: 'media.process' }),
+    }),
+    'media.reconcile': reconcileMediaJob({ ...media, log: log.child({ job: 'media.reconcile' }) }),
+    'posts.media-ready': publishReadyJob(infra.store.db),
+    'posts.media-failed': failPostsJob(infra.store.db),
+    'posts.cleanup': cleanupDeletedPostJob({
+      db: infra.store.db,
+      objects: infra.objects,
+      log: log.child({ job: 'posts.cleanup' }),
+    }),
+    'accounts.prune-sessions': pruneSessionsJob(
+      infra.store.db,
+      log.child({ job: 'accounts.prune-sessions' }),
+    ),
+    'outbox.prune': pruneOutboxJob(infra.store.db, log.child({ job: 'outbox.prune' })),
+  };
+}

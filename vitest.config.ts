@@ -1,0 +1,15 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['apps/*/test/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
+    pool: 'forks',
+    // Files run in parallel; each one owns its databases and key prefixes, so they never meet.
+    maxWorkers: 3,
+    testTimeout: 30_000,
+    hookTimeout: 120_000,
+    // A test that flakes is a bug to fix, not to retry.
+    retry: 0,
+    reporters: process.env.CI ? ['default'] : ['default'],
+  },
+});
