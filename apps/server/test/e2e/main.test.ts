@@ -83,12 +83,14 @@ async function mediaFlow(base: string) {
 describe('the real process, embedded (npm start)', { timeout: 120_000 }, () => {
   it('runs the account flow over HTTP, keeps data and secret across a restart, and stops cleanly', async () => {
     const DATA_DIR = await dataDir();
-    const first = await startServer(null, { DATA_DIR });
+    // On a loaded CI machine (two cores, three test files at once) draining can outlast the
+    // 10 s default grace; this test is about a clean exit, not a fast one.
+    const first = await startServer(null, { DATA_DIR, SHUTDOWN_GRACE_SECONDS: '60' });
     expect(first.output()).toContain('Glimpse (all) is listening on http://localhost:');
     expect((await http(first.url, 'GET', '/healthz')).status).toBe(200);
     const { reg } = await accountFlow(first.url);
     await mediaFlow(first.url);
-    expect(await first.stop()).toBe(0);
+    expect(await first.stop(), first.output()).toBe(0);
 
     const second = await startServer('all', { DATA_DIR });
     try {
@@ -133,7 +135,7 @@ describe('the real process, embedded (npm start)', { timeout: 120_000 }, () => {
     expect(await server.exited).toBe(0);
     expect(server.output()).toContain('shutting down');
 
-    const again = await startServer(null, { DATA_DIR });
+    const again = await startServer(null, { DATA_DIR, SHUTDOWN_GRACE_SECONDS: '60' });
     try {
       for (const [i, reply] of replies.entries()) {
         if (reply.status !== 201) continue;
@@ -144,7 +146,7 @@ describe('the real process, embedded (npm start)', { timeout: 120_000 }, () => {
         expect(login.status).toBe(200);
       }
     } finally {
-      expect(await again.stop()).toBe(0);
+      expect(await again.stop(), again.output()).toBe(0);
     }
   });
 
