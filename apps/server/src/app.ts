@@ -18,6 +18,7 @@ import { localUploadRoutes } from './media/local-upload.routes.js';
 import { mediaRoutes } from './media/media.routes.js';
 import { graphRoutes } from './graph/graph.routes.js';
 import { postsRoutes } from './posts/posts.routes.js';
+import { feedRoutes } from './feed/feed.routes.js';
 import type { Metrics } from './observability/metrics.js';
 import type { Services } from './wiring.js';
 
@@ -82,6 +83,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
         mediaRoutes(typed, services);
         graphRoutes(typed, services);
         postsRoutes(typed, services);
+        feedRoutes(typed, services);
       },
       { prefix: '/api/v1' },
     );

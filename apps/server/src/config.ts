@@ -44,6 +44,11 @@ const Env = Type.Object({
   REFRESH_TOKEN_TTL_DAYS: Type.Integer({ minimum: 1, maximum: 365, default: 30 }),
   MEDIA_QUOTA_BYTES: Type.Integer({ minimum: 0, default: 0, description: '0 for unlimited' }),
   MEDIA_UPLOADS_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 100_000, default: 100 }),
+  FEED_TIMELINE_CAP: Type.Integer({ minimum: 20, maximum: 10_000, default: 800 }),
+  FEED_ACTIVE_DAYS: Type.Integer({ minimum: 1, maximum: 3650, default: 30 }),
+  CELEBRITY_FOLLOWERS: Type.Integer({ minimum: 1, default: 10_000 }),
+  FEED_BACKFILL_POSTS: Type.Integer({ minimum: 0, maximum: 10_000, default: 20 }),
+  FEED_FANOUT_BATCH: Type.Integer({ minimum: 1, maximum: 10_000, default: 1000 }),
 });
 type Env = Static<typeof Env>;
 
@@ -86,6 +91,21 @@ export interface Config {
     readonly quotaBytes: number | null;
     readonly uploadsPerMinute: number;
   };
+  readonly feed: FeedSettings;
+}
+
+/** The home feed's knobs (feed/fanout.ts explains each). */
+export interface FeedSettings {
+  /** Newest post ids kept per timeline. */
+  readonly timelineCap: number;
+  /** Followers who have not read their feed for this long are skipped by fan-out. */
+  readonly activeDays: number;
+  /** Authors with more approved followers than this are pulled by readers instead of pushed. */
+  readonly celebrityFollowers: number;
+  /** Posts of a new followee copied into the follower's timeline. */
+  readonly backfillPosts: number;
+  /** Followers read and written per fan-out round trip. */
+  readonly fanoutBatch: number;
 }
 
 export class ConfigError extends Error {
@@ -263,6 +283,13 @@ export function loadConfig(environment: Record<string, string | undefined>, cwd 
     media: {
       quotaBytes: env.MEDIA_QUOTA_BYTES > 0 ? env.MEDIA_QUOTA_BYTES : null,
       uploadsPerMinute: env.MEDIA_UPLOADS_PER_MINUTE,
+    },
+    feed: {
+      timelineCap: env.FEED_TIMELINE_CAP,
+      activeDays: env.FEED_ACTIVE_DAYS,
+      celebrityFollowers: env.CELEBRITY_FOLLOWERS,
+      backfillPosts: env.FEED_BACKFILL_POSTS,
+      fanoutBatch: env.FEED_FANOUT_BATCH,
     },
   };
 }

@@ -77,7 +77,7 @@ async function main(): Promise<void> {
   const scheduler = runs('worker')
     ? new MaintenanceScheduler(infra.store.db, infra.queue, log.child({ component: 'scheduler' }))
     : null;
-  if (runs('worker')) startWorkers(infra.queue, createJobHandlers(infra, log, metrics), log, metrics);
+  if (runs('worker')) startWorkers(infra.queue, createJobHandlers(infra, config, log, metrics), log, metrics);
   relay?.start();
   scheduler?.start();
 

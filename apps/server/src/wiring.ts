@@ -19,6 +19,7 @@ import { openPostgres } from './adapters/postgres/postgres-store.js';
 import { RedisCache } from './adapters/redis/redis-cache.js';
 import { createRedisClient, waitUntilReady, type RedisClient } from './adapters/redis/redis-client.js';
 import { RedisRateLimiter } from './adapters/redis/redis-rate-limiter.js';
+import { redisKeys } from './adapters/redis/keys.js';
 import { RedisTimelineStore } from './adapters/redis/redis-timeline-store.js';
 import { type Config } from './config.js';
 import { DEFAULT_RABBITMQ_OPTIONS, RabbitMqQueue } from './adapters/rabbitmq/rabbitmq-queue.js';
@@ -33,6 +34,9 @@ import { UrlSigner } from './lib/signed-url.js';
 import { MediaDelivery } from './media/delivery.js';
 import { GraphService } from './graph/graph.service.js';
 import { UserDirectory } from './graph/user-directory.js';
+import { FeedService } from './feed/feed.service.js';
+import { FeedWriter } from './feed/feed.writer.js';
+import { fanOutJob, graphJob, retractJob } from './feed/feed.worker.js';
 import { PostHydrator } from './posts/hydrate.js';
 import { PostsService } from './posts/posts.service.js';
 import { cleanupDeletedPostJob, failPostsJob, publishReadyJob } from './posts/posts.worker.js';
@@ -53,7 +57,8 @@ export interface Infrastructure {
   readonly store: RelationalStore;
   readonly cache: Cache;
   readonly rateLimiter: RateLimiter;
-  readonly timelines: TimelineStore;
+  /** Home timelines, and the recent posts of authors whose followers pull them. */
+  readonly timelines: { readonly home: TimelineStore; readonly authors: TimelineStore };
   readonly queue: JobQueue;
   readonly objects: ObjectStore;
   readonly codec: ImageCodec;
@@ -110,28 +115,32 @@ export async function openInfrastructure(
     const dependencies: DependencyCheck[] = [{ name: 'database', check: () => store.ping() }];
     let cache: Cache;
     let rateLimiter: RateLimiter;
-    let timelines: TimelineStore;
+    let timelines: Infrastructure['timelines'];
     if (config.redis) {
       const redis: RedisClient = createRedisClient(config.redis);
       closers.push(async () => {
         redis.disconnect();
       });
+      // Listen before waiting: ioredis reports each failed connection attempt as an error event.
+      redis.on('error', (err) => log.debug({ err }, 'redis connection error'));
       await waitUntilReady(redis, REDIS_STARTUP_WAIT_MS).catch((err: unknown) =>
         // Timelines and limits degrade without Redis; start anyway and let /readyz say so.
         log.warn({ err }, 'Redis is not answering yet; continuing and reconnecting in the background'),
       );
-      redis.on('error', (err) => log.debug({ err }, 'redis connection error'));
       const redisCache = new RedisCache(redis);
       cache = redisCache;
       rateLimiter = new RedisRateLimiter(redis, new MemoryRateLimiter(), () =>
         metrics.fallbacks.inc({ dependency: 'redis', operation: 'rate_limit' }),
       );
-      timelines = new RedisTimelineStore(redis);
+      timelines = {
+        home: new RedisTimelineStore(redis, redisKeys.homeTimeline),
+        authors: new RedisTimelineStore(redis, redisKeys.authorPosts),
+      };
       dependencies.push({ name: 'redis', check: () => redisCache.ping() });
     } else {
       cache = new MemoryCache();
       rateLimiter = new MemoryRateLimiter();
-      timelines = new MemoryTimelineStore();
+      timelines = { home: new MemoryTimelineStore(), authors: new MemoryTimelineStore() };
     }
 
     let queue: JobQueue;
@@ -204,6 +213,7 @@ export interface Services {
   readonly sessions: SessionService;
   readonly graph: GraphService;
   readonly posts: PostsService;
+  readonly feed: FeedService;
   readonly media: MediaService;
   readonly delivery: MediaDelivery;
   /** The embedded shape's upload route (S3 takes uploads itself). */
@@ -220,7 +230,15 @@ export function createServices(
   const mediaUrls = new MediaUrls(config.mediaBaseUrl, infra.signers.media);
   const users = new UserDirectory(db, mediaUrls);
   const graph = new GraphService(db, users);
-  const posts = new PostsService(db, users, new PostHydrator(db, users, mediaUrls));
+  const hydrator = new PostHydrator(db, users, mediaUrls);
+  const feedWriter = createFeedWriter(infra, config, log, metrics);
+  const posts = new PostsService(db, users, hydrator, ownTimeline(feedWriter, log));
+  const feed = new FeedService(
+    feedDeps(infra, config, log, metrics),
+    feedWriter,
+    hydrator,
+    log.child({ component: 'feed' }),
+  );
   const sessions = new SessionService({
     db,
     cache: infra.cache,
@@ -257,11 +275,40 @@ export function createServices(
   });
   const localUploads =
     infra.objects.kind === 'local-disk' ? { objects: infra.objects, signer: infra.signers.upload } : null;
-  return { accounts, sessions, graph, posts, media, delivery, localUploads };
+  return { accounts, sessions, graph, posts, feed, media, delivery, localUploads };
 }
 
-export function createJobHandlers(infra: Infrastructure, log: Logger, metrics: Metrics): JobHandlers {
+function feedDeps(infra: Infrastructure, config: Config, log: Logger, metrics: Metrics) {
+  return {
+    db: infra.store.db,
+    home: infra.timelines.home,
+    authors: infra.timelines.authors,
+    settings: config.feed,
+    metrics,
+    log: log.child({ component: 'feed' }),
+  };
+}
+
+function createFeedWriter(infra: Infrastructure, config: Config, log: Logger, metrics: Metrics) {
+  return new FeedWriter(feedDeps(infra, config, log, metrics));
+}
+
+/** Read-your-writes must not fail a post that has committed: the fan-out job repeats it. */
+function ownTimeline(writer: FeedWriter, log: Logger) {
+  return (posts: readonly { id: string; author_id: string }[]) =>
+    writer
+      .ownPosts(posts)
+      .catch((err: unknown) => log.warn({ err }, "could not add a post to its author's timeline"));
+}
+
+export function createJobHandlers(
+  infra: Infrastructure,
+  config: Config,
+  log: Logger,
+  metrics: Metrics,
+): JobHandlers {
   const media = { db: infra.store.db, objects: infra.objects, metrics };
+  const feed = createFeedWriter(infra, config, log, metrics);
   return {
     'media.process': processMediaJob({
       ...media,
@@ -269,7 +316,10 @@ export function createJobHandlers(infra: Infrastructure, log: Logger, metrics: M
       log: log.child({ job: 'media.process' }),
     }),
     'media.reconcile': reconcileMediaJob({ ...media, log: log.child({ job: 'media.reconcile' }) }),
-    'posts.media-ready': publishReadyJob(infra.store.db),
+    'posts.media-ready': publishReadyJob(infra.store.db, ownTimeline(feed, log)),
+    'feed.fanout': fanOutJob(feed),
+    'feed.retract': retractJob(feed),
+    'feed.graph': graphJob(feed),
     'posts.media-failed': failPostsJob(infra.store.db),
     'posts.cleanup': cleanupDeletedPostJob({
       db: infra.store.db,

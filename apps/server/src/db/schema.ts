@@ -8,6 +8,8 @@ type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 type Json = ColumnType<unknown, string, string>;
 
+export type FeedMode = 'push' | 'pull' | 'demoting';
+
 export interface UsersTable {
   id: GeneratedInt8;
   username: string;
@@ -20,6 +22,8 @@ export interface UsersTable {
   post_count: Generated<number>;
   follower_count: Generated<number>;
   following_count: Generated<number>;
+  feed_read_at: NullableTimestamp;
+  feed_mode: ColumnType<FeedMode, FeedMode | undefined, FeedMode>;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }

@@ -105,6 +105,36 @@ export const jobs = {
     timeoutMs: 120_000,
     description: "delete a deleted post's rows, and its photos' files when no other post uses them",
   },
+  'feed.fanout': {
+    topics: ['post.published'],
+    concurrency: 4,
+    maxAttempts: 10,
+    // A push to 10,000 followers takes well under a second; a demotion re-pushes up to a
+    // timeline's worth of posts to every follower.
+    timeoutMs: 600_000,
+    description: "put a new post in its author's and followers' timelines, or in a celebrity's list",
+  },
+  'feed.retract': {
+    topics: ['post.deleted'],
+    concurrency: 2,
+    maxAttempts: 10,
+    timeoutMs: 600_000,
+    description: 'take a deleted post out of every timeline that may hold it',
+  },
+  'feed.graph': {
+    topics: [
+      'follow.created',
+      'follow.accepted',
+      'follow.removed',
+      'block.created',
+      'mute.created',
+      'mute.removed',
+    ],
+    concurrency: 4,
+    maxAttempts: 10,
+    timeoutMs: 60_000,
+    description: "backfill or clear an author's posts in a reader's timeline after a graph change",
+  },
   'media.reconcile': {
     topics: ['maintenance.frequent'],
     concurrency: 1,

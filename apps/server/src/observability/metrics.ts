@@ -81,6 +81,30 @@ export function createMetrics() {
       buckets: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1, 1.25, 1.5, 2, 3, 5, 10, 30, 120],
       registers: [registry],
     }),
+    feedFanoutLag: new Histogram({
+      name: 'glimpse_feed_fanout_lag_seconds',
+      help: 'From a post being published to its last follower timeline written (push mode only)',
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300],
+      registers: [registry],
+    }),
+    feedTimelineWrites: new Counter({
+      name: 'glimpse_feed_timeline_writes_total',
+      help: 'Timeline entries pushed by fan-out, backfill and demotion',
+      registers: [registry],
+    }),
+    feedReadSeconds: new Histogram({
+      name: 'glimpse_feed_read_seconds',
+      help: 'GET /feed service time by source (timeline, or database when the timeline could not be used)',
+      labelNames: ['source'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    feedFallbacks: new Counter({
+      name: 'glimpse_feed_timeline_fallbacks_total',
+      help: 'Feed pages built from PostgreSQL instead of a timeline, by reason (missing, stale, redis_down)',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
     fallbacks: new Counter({
       name: 'glimpse_dependency_fallbacks_total',
       help: 'Times a request fell back because a dependency failed (e.g. Redis down)',

@@ -15,7 +15,7 @@ export interface PostRow {
   deleted_at: Date | null;
 }
 
-const POST_COLUMNS = [
+export const POST_COLUMNS = [
   'id',
   'author_id',
   'caption',

@@ -19,6 +19,7 @@ export class PostsService {
     private readonly db: Executor,
     private readonly users: UserDirectory,
     private readonly hydrator: PostHydrator,
+    private readonly afterPublish: AfterPublish,
   ) {}
 
   async create(authorId: string, body: CreatePostBody): Promise<Post> {
@@ -77,6 +78,7 @@ export class PostsService {
       if (ready) await publish(trx, [{ id, author_id: authorId }]);
       return id;
     });
+    if (ready) await this.afterPublish([{ id: postId, author_id: authorId }]);
     return this.#one(authorId, postId);
   }
 
@@ -185,6 +187,13 @@ export class PostsService {
     return row;
   }
 }
+
+/**
+ * Runs once a publishing transaction has committed: puts the posts in their authors' own
+ * timelines (read-your-writes). Best effort: the fan-out job does it again, and a missing
+ * timeline is rebuilt from the database.
+ */
+export type AfterPublish = (posts: readonly { id: string; author_id: string }[]) => Promise<void>;
 
 /** A post goes public: counters move and the feed hears about it, in the caller's transaction. */
 export async function publish(

@@ -6,15 +6,17 @@ import { originalKey, renditionKey } from '../media/media.repo.js';
 import { VARIANTS } from '../media/renditions.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import * as posts from './posts.repo.js';
-import { publish } from './posts.service.js';
+import { publish, type AfterPublish } from './posts.service.js';
 
 /** `media.ready` → publish the posts whose last processing photo this was. Idempotent. */
-export function publishReadyJob(db: Executor): JobHandler<'posts.media-ready'> {
+export function publishReadyJob(db: Executor, afterPublish: AfterPublish): JobHandler<'posts.media-ready'> {
   return async ({ mediaId }) => {
-    await db.transaction().execute(async (trx) => {
-      const published = await posts.publishReadyPosts(trx, mediaId);
-      await publish(trx, published);
+    const published = await db.transaction().execute(async (trx) => {
+      const rows = await posts.publishReadyPosts(trx, mediaId);
+      await publish(trx, rows);
+      return rows;
     });
+    await afterPublish(published);
   };
 }
 

@@ -30,7 +30,7 @@ for (const shape of await availableShapes()) {
     let t: TestApp;
     beforeAll(async () => {
       t = await startTestApp(shape);
-      startWorkers(t.infra.queue, createJobHandlers(t.infra, log, t.metrics), log, t.metrics);
+      startWorkers(t.infra.queue, createJobHandlers(t.infra, t.config, log, t.metrics), log, t.metrics);
     });
     afterAll(() => t?.close());
 

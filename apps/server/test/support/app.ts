@@ -1,8 +1,11 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { KyselyPlugin } from 'kysely';
 import { openPGlite } from '../../src/adapters/pglite/pglite-store.js';
+import { openPostgres } from '../../src/adapters/postgres/postgres-store.js';
 import { RabbitMqQueue } from '../../src/adapters/rabbitmq/rabbitmq-queue.js';
 import { deleteEverything } from './rabbitmq.js';
 import { buildApp } from '../../src/app.js';
@@ -58,7 +61,48 @@ export interface TestApp {
   readonly services: Services;
   readonly config: Config;
   readonly metrics: Metrics;
+  /** SQL statements sent on behalf of `fn` (async context), not by background jobs meanwhile. */
+  readonly queries: QueryCounter;
   close(): Promise<void>;
+}
+
+export interface QueryCounter {
+  during<T>(fn: () => Promise<T>): Promise<{ result: T; queries: number }>;
+}
+
+/**
+ * Counts the statements sent through the store's query builder (raw SQL included) inside
+ * `during`'s async context, so a relay polling or a job running at the same time is not counted.
+ */
+function countingStore(store: RelationalStore): { store: RelationalStore; queries: QueryCounter } {
+  const context = new AsyncLocalStorage<{ n: number }>();
+  const queries: QueryCounter = {
+    async during(fn) {
+      const tally = { n: 0 };
+      const result = await context.run(tally, fn);
+      return { result, queries: tally.n };
+    },
+  };
+  const counter: KyselyPlugin = {
+    transformQuery: (args) => {
+      const tally = context.getStore();
+      if (tally) tally.n++;
+      return args.node;
+    },
+    transformResult: async (args) => args.result,
+  };
+  const db = store.db.withPlugin(counter);
+  return {
+    queries,
+    store: {
+      kind: store.kind,
+      db,
+      withSession: (fn) => store.withSession(fn),
+      listen: (channel, onNotify) => store.listen(channel, onNotify),
+      ping: () => store.ping(),
+      close: () => store.close(),
+    },
+  };
 }
 
 /**
@@ -82,6 +126,9 @@ export async function startTestApp(
   } else {
     const db = await createTestDatabase();
     cleanups.push(db.drop);
+    const opened = openPostgres({ url: db.url, poolSize: 5 });
+    store = opened;
+    cleanups.push(() => opened.close());
     const keys = testKeyPrefix();
     cleanups.push(keys.clean);
     const bucket = newBucket();
@@ -110,8 +157,10 @@ export async function startTestApp(
   });
   const log = createLogger(config);
   const metrics = createMetrics();
+  const counting = countingStore(store);
+  const queries = counting.queries;
   const infra = await openInfrastructure(config, log, metrics, {
-    ...(store ? { store } : {}),
+    store: counting.store,
     queuePoll: { maxPollIntervalMs: 50 },
     queueRetry: { retryBaseMs: 20, maxRetryDelayMs: 1_000 },
   });
@@ -128,7 +177,7 @@ export async function startTestApp(
   await app.ready();
   const relay = options.workers ? new OutboxRelay(infra.store, infra.queue, log, metrics) : null;
   if (options.workers) {
-    startWorkers(infra.queue, createJobHandlers(infra, log, metrics), log, metrics);
+    startWorkers(infra.queue, createJobHandlers(infra, config, log, metrics), log, metrics);
     relay!.start();
   }
   return {
@@ -137,6 +186,7 @@ export async function startTestApp(
     services,
     config,
     metrics,
+    queries,
     close: async () => {
       await app.close();
       await relay?.stop();

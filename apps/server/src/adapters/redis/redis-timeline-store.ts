@@ -1,83 +1,352 @@
+import { Cluster } from 'ioredis';
 import type { TimelineEntry, TimelineStore } from '../../ports/timeline-store.js';
 import { redisKeys } from './keys.js';
 import type { RedisClient } from './redis-client.js';
 
 /**
- * Timelines as sorted sets whose members are post ids zero-padded to 19 digits, all with
- * score 0: Redis then orders them lexicographically, which for equal-width decimals is exact
- * numeric order. (A 64-bit id used as a score would be rounded to a double's 53 bits, so two
- * posts could tie and a cursor could skip one.)
+ * Lists as "packed ids" (docs/timelines.md): one Redis string per list holding its post ids as
+ * 8-byte big-endian unsigned integers, ascending. 800 ids take 6.4 KB (9 B per entry with the
+ * allocator's rounding, where a sorted set takes 120 B: bench/results/timeline-memory.json),
+ * and the order is exact for 64-bit ids. An existing but empty list is the empty string.
+ * Every operation is a script over one list (and its scratch key, in the same slot), except
+ * batched pushes on a single Redis. Needs Redis 6.2 or later (COPY).
  */
-const WIDTH = 19;
-const pad = (id: string) => id.padStart(WIDTH, '0');
-const unpad = (member: string) => member.replace(/^0+/, '');
 
-/** ZADD the members, then keep only the newest ARGV[1] (rank 0 is the oldest). */
-const ADD_AND_TRIM = `
-for i = 2, #ARGV do redis.call('ZADD', KEYS[1], 0, ARGV[i]) end
-return redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(tonumber(ARGV[1]) + 1))
+/**
+ * `push` lets a list grow to `cap + TRIM_SLACK` records before cutting it back to exactly `cap`,
+ * so the rewrite that drops the oldest happens once per TRIM_SLACK pushes, not on every one.
+ * Invariant: a list holds its newest `cap` ids (or all it ever had) and never more than
+ * `cap + TRIM_SLACK`. At cap 800 the slack keeps the string (6.4-6.9 KB) inside one 7 KiB
+ * allocator size class, so it costs no memory.
+ */
+export const TRIM_SLACK = 64;
+/**
+ * Lists per push script on a single Redis. A script blocks the server while it runs; at a few
+ * microseconds per list this bounds that to a few milliseconds, while a 1,000-follower
+ * fan-out is still one command.
+ */
+const PUSH_BATCH = 1_000;
+const RECORD = 8;
+/**
+ * Records `range` fetches first when given a cursor: 1 KB, five pages of 20 deep. Cursors
+ * further down read the whole list, which costs about as much as fetching this window 6 times.
+ */
+const RANGE_TAIL = 128;
+
+/**
+ * Records are compared as two 32-bit halves, exact in Lua's doubles, never with `<` on strings:
+ * Lua compares strings with strcoll() and Redis takes LC_COLLATE from its environment, so byte
+ * order is not guaranteed. `lower_bound` is the first record in [from, to) not below (hi, lo).
+ */
+const LUA_RECORDS = `
+local function lower_bound(s, from, to, hi, lo)
+  while from < to do
+    local m = math.floor((from + to) / 2)
+    local h, l = struct.unpack('>I4I4', s, m * 8 + 1)
+    if h < hi or (h == hi and l < lo) then from = m + 1 else to = m end
+  end
+  return from
+end
+
+-- The union of two ascending record strings, and whether it differs from s. With full, ids
+-- older than every record are dropped: a full list may have been trimmed, so it no longer
+-- holds the posts around them, and an isolated old id would make a page skip those.
+local function merge(s, ids, full)
+  local parts, i, n, added = {}, 0, #s / 8, false
+  for j = 1, #ids, 8 do
+    local id = string.sub(ids, j, j + 7)
+    local p = lower_bound(s, i, n, struct.unpack('>I4I4', id))
+    if not (full and p == 0) and string.sub(s, p * 8 + 1, p * 8 + 8) ~= id then
+      parts[#parts + 1] = string.sub(s, i * 8 + 1, p * 8)
+      parts[#parts + 1] = id
+      i, added = p, true
+    end
+  end
+  if not added then return s, false end
+  parts[#parts + 1] = string.sub(s, i * 8 + 1)
+  return table.concat(parts), true
+end
+
+-- The newest keep records of s.
+local function newest(s, keep)
+  if #s <= keep * 8 then return s end
+  return string.sub(s, #s - keep * 8 + 1)
+end
 `;
 
+/**
+ * KEYS: pairs of (list, its scratch key); ARGV[1]: cap, ARGV[1 + k]: the ascending ids for the
+ * k-th list. Missing lists are skipped.
+ * The common case, ids newer than the whole list, APPENDs without reading the list into Lua
+ * (moving a 6.4 KB string through Lua costs about 7 us, APPEND a fraction of one). APPEND
+ * grows the allocation greedily, though: a 6.4 KB list would hold 14 KB from its first append
+ * on, doubling the memory this layout saves. So when MEMORY USAGE shows that, the list is
+ * COPYed (the copy is allocated at its size, rounded up to the allocator's size class, and
+ * the next appends fill that rounding in place) and renamed back. The threshold, 1.5 times the
+ * length plus 256 bytes, lies between size-class rounding (at most 1.25) and greedy growth (2),
+ * above the key's own overhead, so short lists are not copied on every push.
+ * Other inserts (older than the newest) splice: GET, merge, SET.
+ */
+const PUSH = `${LUA_RECORDS}
+local cap = tonumber(ARGV[1])
+for k = 1, #KEYS, 2 do
+  local key, ids = KEYS[k], ARGV[(k + 1) / 2 + 1]
+  local last = redis.call('GETRANGE', key, -8, -1)
+  if last ~= '' or redis.call('EXISTS', key) == 1 then
+    -- A retried fan-out: the newest is already there.
+    if string.sub(ids, 1, 8) == last then ids = string.sub(ids, 9) end
+    local newer = last == ''
+    if not newer and ids ~= '' then
+      local h, l = struct.unpack('>I4I4', ids)
+      local lh, ll = struct.unpack('>I4I4', last)
+      newer = h > lh or (h == lh and l > ll)
+    end
+    if ids == '' then
+      -- nothing to add
+    elseif newer then
+      local n = redis.call('APPEND', key, ids)
+      if n > (cap + ${TRIM_SLACK}) * 8 then
+        redis.call('SET', key, redis.call('GETRANGE', key, n - cap * 8, -1), 'KEEPTTL')
+      elseif redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0') > n * 1.5 + 256 then
+        redis.call('COPY', key, KEYS[k + 1], 'REPLACE')
+        redis.call('RENAME', KEYS[k + 1], key)
+      end
+    else
+      local s = redis.call('GET', key)
+      local merged, changed = merge(s, ids, #s / 8 >= cap)
+      if changed then
+        if #merged > (cap + ${TRIM_SLACK}) * 8 then merged = newest(merged, cap) end
+        redis.call('SET', key, merged, 'KEEPTTL')
+      end
+    end
+  end
+end
+return 0
+`;
+
+/** KEYS[1]: list, KEYS[2]: its rebuilding mark. Creates the list if missing, marks it. */
+const BEGIN_REBUILD = `
+redis.call('SET', KEYS[1], '', 'NX')
+redis.call('SET', KEYS[2], '1')
+return 0
+`;
+
+/**
+ * KEYS[1]: list, KEYS[2]: its rebuilding mark; ARGV[1]: cap, ARGV[2]: ascending ids. Creates,
+ * merges, trims to exactly cap, and clears the mark.
+ */
+const ADD = `${LUA_RECORDS}
+local s = redis.call('GET', KEYS[1])
+local merged, changed = merge(s or '', ARGV[2], false)
+local cap = tonumber(ARGV[1])
+if #merged > cap * 8 then merged, changed = newest(merged, cap), true end
+if changed or not s then redis.call('SET', KEYS[1], merged, 'KEEPTTL') end
+redis.call('DEL', KEYS[2])
+return 0
+`;
+
+/**
+ * KEYS[1]: list, KEYS[2]: its rebuilding mark; ARGV[1]: the exclusive cursor's record or '',
+ * ARGV[2]: limit. Replies with the page as one string of records, ascending (Node reverses
+ * it), or nil when missing or being rebuilt.
+ * Moves as little as it can through Lua, where a redis.call costs about 1 us plus 1 us per KB
+ * (measured): a first page is one GETRANGE; a cursor is looked for in the newest
+ * RANGE_TAIL records first, where the next pages of a scroll are, and only a deeper one
+ * reads the whole list.
+ */
+const RANGE = `${LUA_RECORDS}
+if redis.call('EXISTS', KEYS[2]) == 1 then return false end
+local key, limit = KEYS[1], tonumber(ARGV[2])
+local n = redis.call('STRLEN', key) / 8
+if n == 0 and redis.call('EXISTS', key) == 0 then return false end
+if ARGV[1] == '' then
+  if limit <= 0 or n == 0 then return '' end
+  return redis.call('GETRANGE', key, math.max(0, n - limit) * 8, -1)
+end
+local hi, lo = struct.unpack('>I4I4', ARGV[1])
+local from = math.max(0, n - ${RANGE_TAIL})
+local s = redis.call('GETRANGE', key, from * 8, -1)
+local e = lower_bound(s, 0, #s / 8, hi, lo)
+if from > 0 and e == 0 then
+  s, from = redis.call('GET', key), 0
+  e = lower_bound(s, 0, n, hi, lo)
+end
+local b = math.max(0, e - limit)
+if b >= e then return '' end
+if from > 0 and e < limit then
+  return redis.call('GETRANGE', key, math.max(0, from + e - limit) * 8, (from + e) * 8 - 1)
+end
+return string.sub(s, b * 8 + 1, e * 8)
+`;
+
+/** KEYS[1]: list; ARGV[1]: ascending ids. Keeps the list when it empties: it still exists. */
+const REMOVE = `${LUA_RECORDS}
+local s = redis.call('GET', KEYS[1])
+if not s then return 0 end
+local ids, parts, i, removed = ARGV[1], {}, 0, 0
+for j = 1, #ids, 8 do
+  local id = string.sub(ids, j, j + 7)
+  local p = lower_bound(s, i, #s / 8, struct.unpack('>I4I4', id))
+  if string.sub(s, p * 8 + 1, p * 8 + 8) == id then
+    parts[#parts + 1] = string.sub(s, i * 8 + 1, p * 8)
+    i, removed = p + 1, removed + 1
+  end
+end
+if removed == 0 then return 0 end
+parts[#parts + 1] = string.sub(s, i * 8 + 1)
+redis.call('SET', KEYS[1], table.concat(parts), 'KEEPTTL')
+return removed
+`;
+
+type Arg = string | number | Buffer;
 type TimelineClient = RedisClient & {
-  timelineAdd(key: string, cap: number, ...members: string[]): Promise<number>;
+  timelinePush(numKeys: number, ...keysThenArgs: Arg[]): Promise<number>;
+  timelinePushOne(key: string, scratch: string, cap: number, ids: Buffer): Promise<number>;
+  timelineBeginRebuild(key: string, mark: string): Promise<number>;
+  timelineAdd(key: string, mark: string, cap: number, ids: Buffer): Promise<number>;
+  timelineRangeBuffer(
+    key: string,
+    mark: string,
+    before: Buffer | string,
+    limit: number,
+  ): Promise<Buffer | null>;
+  timelineRemove(key: string, ids: Buffer): Promise<number>;
 };
 
+/** `new RedisTimelineStore(redis, redisKeys.homeTimeline)`: the key builder names the lists. */
 export class RedisTimelineStore implements TimelineStore {
   readonly #redis: TimelineClient;
+  readonly #key: (timelineId: string) => string;
+  /**
+   * On one Redis a push batch is one script over many keys. A cluster refuses scripts whose
+   * keys live in different slots, so there each list gets its own call, which auto-pipelining
+   * still sends as one write per node.
+   */
+  readonly #perList: boolean;
 
-  constructor(redis: RedisClient) {
-    redis.defineCommand('timelineAdd', { numberOfKeys: 1, lua: ADD_AND_TRIM });
+  constructor(redis: RedisClient, key: (timelineId: string) => string) {
+    redis.defineCommand('timelinePush', { lua: PUSH }); // number of keys given per call
+    // The same script with a declared key: ioredis's cluster auto-pipelining routes a command
+    // by its first key, which it only finds when the number of keys is declared.
+    redis.defineCommand('timelinePushOne', { numberOfKeys: 2, lua: PUSH });
+    redis.defineCommand('timelineBeginRebuild', { numberOfKeys: 2, lua: BEGIN_REBUILD });
+    redis.defineCommand('timelineAdd', { numberOfKeys: 2, lua: ADD });
+    redis.defineCommand('timelineRange', { numberOfKeys: 2, lua: RANGE });
+    redis.defineCommand('timelineRemove', { numberOfKeys: 1, lua: REMOVE });
     this.#redis = redis as TimelineClient;
+    this.#key = key;
+    this.#perList = redis instanceof Cluster;
   }
 
-  async add(entries: readonly TimelineEntry[], cap: number): Promise<void> {
-    const byTimeline = new Map<string, string[]>();
-    for (const { timelineId, postId } of entries) {
-      const members = byTimeline.get(timelineId);
-      if (members) members.push(pad(postId));
-      else byTimeline.set(timelineId, [pad(postId)]);
+  async push(entries: readonly TimelineEntry[], cap: number): Promise<void> {
+    const lists = [...byList(entries)];
+    if (this.#perList) {
+      await Promise.all(
+        lists.map(([id, ids]) => {
+          const key = this.#key(id);
+          return this.#redis.timelinePushOne(key, redisKeys.listScratch(key), cap, pack(ids));
+        }),
+      );
+      return;
     }
-    // One script call per timeline; auto-pipelining sends them in one round trip per node.
+    const calls: Promise<number>[] = [];
+    for (let at = 0; at < lists.length; at += PUSH_BATCH) {
+      const batch = lists.slice(at, at + PUSH_BATCH);
+      calls.push(
+        this.#redis.timelinePush(
+          batch.length * 2,
+          ...batch.flatMap(([id]) => {
+            const key = this.#key(id);
+            return [key, redisKeys.listScratch(key)];
+          }),
+          cap,
+          ...batch.map(([, ids]) => pack(ids)),
+        ),
+      );
+    }
+    await Promise.all(calls);
+  }
+
+  async beginRebuild(timelineId: string): Promise<void> {
+    const key = this.#key(timelineId);
+    await this.#redis.timelineBeginRebuild(key, redisKeys.listRebuilding(key));
+  }
+
+  async completeRebuild(timelineId: string, postIds: readonly string[], cap: number): Promise<void> {
+    const key = this.#key(timelineId);
+    await this.#redis.timelineAdd(key, redisKeys.listRebuilding(key), cap, pack(postIds));
+  }
+
+  async range(timelineId: string, options: { before?: string; limit: number }): Promise<string[]> {
+    return (await this.#range(timelineId, options)) ?? [];
+  }
+
+  async rangeMany(
+    timelineIds: readonly string[],
+    options: { before?: string; limit: number },
+  ): Promise<Map<string, string[] | null>> {
+    const pages = await Promise.all(timelineIds.map((id) => this.#range(id, options)));
+    return new Map(timelineIds.map((id, i) => [id, pages[i] ?? null]));
+  }
+
+  async remove(entries: readonly TimelineEntry[]): Promise<void> {
     await Promise.all(
-      [...byTimeline].map(([id, members]) =>
-        this.#redis.timelineAdd(redisKeys.timeline(id), cap, ...members),
-      ),
+      [...byList(entries)].map(([id, ids]) => this.#redis.timelineRemove(this.#key(id), pack(ids))),
     );
-  }
-
-  async range(timelineId: string, { before, limit }: { before?: string; limit: number }): Promise<string[]> {
-    const max = before === undefined ? '+' : `(${pad(before)}`;
-    const members = await this.#redis.zrange(
-      redisKeys.timeline(timelineId),
-      max,
-      '-',
-      'BYLEX',
-      'REV',
-      'LIMIT',
-      0,
-      limit,
-    );
-    return members.map(unpad);
-  }
-
-  async remove(timelineId: string, postIds: readonly string[]): Promise<void> {
-    if (postIds.length === 0) return;
-    await this.#redis.zrem(redisKeys.timeline(timelineId), ...postIds.map(pad));
   }
 
   async exists(timelineId: string): Promise<boolean> {
-    return (await this.#redis.exists(redisKeys.timeline(timelineId))) === 1;
-  }
-
-  async replace(timelineId: string, postIds: readonly string[], cap: number): Promise<void> {
-    const key = redisKeys.timeline(timelineId);
-    const members = [...new Set(postIds)].map(pad).sort().slice(-cap);
-    const tx = this.#redis.multi().del(key);
-    if (members.length > 0) tx.zadd(key, ...members.flatMap((m) => ['0', m]));
-    for (const [err] of (await tx.exec()) ?? []) if (err) throw err;
+    const key = this.#key(timelineId);
+    const [list, mark] = await Promise.all([
+      this.#redis.exists(key),
+      this.#redis.exists(redisKeys.listRebuilding(key)),
+    ]);
+    return list === 1 && mark === 0;
   }
 
   async drop(timelineIds: readonly string[]): Promise<void> {
-    await Promise.all(timelineIds.map((id) => this.#redis.del(redisKeys.timeline(id))));
+    await Promise.all(
+      timelineIds.map((id) => {
+        const key = this.#key(id);
+        return this.#redis.del(key, redisKeys.listRebuilding(key));
+      }),
+    );
   }
+
+  async #range(timelineId: string, { before, limit }: { before?: string; limit: number }) {
+    const key = this.#key(timelineId);
+    const page = await this.#redis.timelineRangeBuffer(
+      key,
+      redisKeys.listRebuilding(key),
+      before === undefined ? '' : pack([before]),
+      limit,
+    );
+    if (page === null) return null;
+    const ids: string[] = [];
+    for (let at = page.length - RECORD; at >= 0; at -= RECORD) ids.push(page.readBigUInt64BE(at).toString());
+    return ids;
+  }
+}
+
+function byList(entries: readonly TimelineEntry[]): Map<string, string[]> {
+  const lists = new Map<string, string[]>();
+  for (const { timelineId, postId } of entries) {
+    const ids = lists.get(timelineId);
+    if (ids) ids.push(postId);
+    else lists.set(timelineId, [postId]);
+  }
+  return lists;
+}
+
+/** Ids as ascending, distinct 8-byte records: the form every script expects. */
+function pack(ids: readonly string[]): Buffer {
+  const sorted = ids.map(BigInt).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const out = Buffer.allocUnsafe(sorted.length * RECORD);
+  let length = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    if (i > 0 && sorted[i] === sorted[i - 1]) continue;
+    out.writeBigUInt64BE(sorted[i]!, length);
+    length += RECORD;
+  }
+  return out.subarray(0, length);
 }
