@@ -75,6 +75,53 @@ end
 `;
 
 /**
+ * When to ask MEMORY USAGE after an APPEND (it costs as much as the APPEND): while the list
+ * is at or under its cap (a string written by SET, as trims and rebuilds write it, has no
+ * spare room, so its next APPEND grows it greedily), or when the length crosses one of
+ * jemalloc's size classes (four per power of two; a 1..24 byte window covers every sds
+ * header). A list in its trim slack above the cap was compacted on entering it and stays
+ * inside that allocation (see TRIM_SLACK), so the steady state asks once per TRIM_SLACK pushes.
+ */
+const LUA_PUSH = `${LUA_RECORDS}
+local function size_class(x)
+  if x <= 128 then return math.ceil(x / 16) * 16 end
+  local step = 2 ^ (math.floor(math.log(x - 1) / math.log(2)) - 2)
+  return math.ceil(x / step) * step
+end
+
+local function push(key, scratch, ids, cap)
+  local last = redis.call('GETRANGE', key, -8, -1)
+  if last == '' and redis.call('EXISTS', key) == 0 then return end
+  -- A retried fan-out: the newest is already there.
+  if string.sub(ids, 1, 8) == last then ids = string.sub(ids, 9) end
+  if ids == '' then return end
+  local newer = last == ''
+  if not newer then
+    local h, l = struct.unpack('>I4I4', ids)
+    local lh, ll = struct.unpack('>I4I4', last)
+    newer = h > lh or (h == lh and l > ll)
+  end
+  if newer then
+    local n = redis.call('APPEND', key, ids)
+    if n > (cap + ${TRIM_SLACK}) * 8 then
+      redis.call('SET', key, redis.call('GETRANGE', key, n - cap * 8, -1), 'KEEPTTL')
+    elseif (n - #ids <= cap * 8 or size_class(n - #ids + 1) ~= size_class(n + 24))
+        and redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0') > n * 1.5 + 256 then
+      redis.call('COPY', key, scratch, 'REPLACE')
+      redis.call('RENAME', scratch, key)
+    end
+  else
+    local s = redis.call('GET', key)
+    local merged, changed = merge(s, ids, #s / 8 >= cap)
+    if changed then
+      if #merged > (cap + ${TRIM_SLACK}) * 8 then merged = newest(merged, cap) end
+      redis.call('SET', key, merged, 'KEEPTTL')
+    end
+  end
+end
+`;
+
+/**
  * KEYS: pairs of (list, its scratch key); ARGV[1]: cap, ARGV[1 + k]: the ascending ids for the
  * k-th list. Missing lists are skipped.
  * The common case, ids newer than the whole list, APPENDs without reading the list into Lua
@@ -87,40 +134,20 @@ end
  * above the key's own overhead, so short lists are not copied on every push.
  * Other inserts (older than the newest) splice: GET, merge, SET.
  */
-const PUSH = `${LUA_RECORDS}
+const PUSH = `${LUA_PUSH}
 local cap = tonumber(ARGV[1])
-for k = 1, #KEYS, 2 do
-  local key, ids = KEYS[k], ARGV[(k + 1) / 2 + 1]
-  local last = redis.call('GETRANGE', key, -8, -1)
-  if last ~= '' or redis.call('EXISTS', key) == 1 then
-    -- A retried fan-out: the newest is already there.
-    if string.sub(ids, 1, 8) == last then ids = string.sub(ids, 9) end
-    local newer = last == ''
-    if not newer and ids ~= '' then
-      local h, l = struct.unpack('>I4I4', ids)
-      local lh, ll = struct.unpack('>I4I4', last)
-      newer = h > lh or (h == lh and l > ll)
-    end
-    if ids == '' then
-      -- nothing to add
-    elseif newer then
-      local n = redis.call('APPEND', key, ids)
-      if n > (cap + ${TRIM_SLACK}) * 8 then
-        redis.call('SET', key, redis.call('GETRANGE', key, n - cap * 8, -1), 'KEEPTTL')
-      elseif redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0') > n * 1.5 + 256 then
-        redis.call('COPY', key, KEYS[k + 1], 'REPLACE')
-        redis.call('RENAME', KEYS[k + 1], key)
-      end
-    else
-      local s = redis.call('GET', key)
-      local merged, changed = merge(s, ids, #s / 8 >= cap)
-      if changed then
-        if #merged > (cap + ${TRIM_SLACK}) * 8 then merged = newest(merged, cap) end
-        redis.call('SET', key, merged, 'KEEPTTL')
-      end
-    end
-  end
-end
+for k = 1, #KEYS, 2 do push(KEYS[k], KEYS[k + 1], ARGV[(k + 1) / 2 + 1], cap) end
+return 0
+`;
+
+/**
+ * A fan-out's shape: the same ids to many lists. KEYS: the lists; ARGV[1]: cap, ARGV[2]: the
+ * ascending ids for all of them. One argument instead of one per list, and scratch keys named
+ * in the script; single Redis only (a Cluster wants every key declared).
+ */
+const PUSH_SHARED = `${LUA_PUSH}
+local cap, ids = tonumber(ARGV[1]), ARGV[2]
+for k = 1, #KEYS do push(KEYS[k], KEYS[k] .. '${redisKeys.listScratch('')}', ids, cap) end
 return 0
 `;
 
@@ -202,6 +229,7 @@ type Arg = string | number | Buffer;
 type TimelineClient = RedisClient & {
   timelinePush(numKeys: number, ...keysThenArgs: Arg[]): Promise<number>;
   timelinePushOne(key: string, scratch: string, cap: number, ids: Buffer): Promise<number>;
+  timelinePushShared(numKeys: number, ...keysThenArgs: Arg[]): Promise<number>;
   timelineBeginRebuild(key: string, mark: string): Promise<number>;
   timelineAdd(key: string, mark: string, cap: number, ids: Buffer): Promise<number>;
   timelineRangeBuffer(
@@ -226,6 +254,7 @@ export class RedisTimelineStore implements TimelineStore {
 
   constructor(redis: RedisClient, key: (timelineId: string) => string) {
     redis.defineCommand('timelinePush', { lua: PUSH }); // number of keys given per call
+    redis.defineCommand('timelinePushShared', { lua: PUSH_SHARED });
     // The same script with a declared key: ioredis's cluster auto-pipelining routes a command
     // by its first key, which it only finds when the number of keys is declared.
     redis.defineCommand('timelinePushOne', { numberOfKeys: 2, lua: PUSH });
@@ -250,8 +279,14 @@ export class RedisTimelineStore implements TimelineStore {
       return;
     }
     const calls: Promise<number>[] = [];
+    const shared = sameIds(lists);
     for (let at = 0; at < lists.length; at += PUSH_BATCH) {
       const batch = lists.slice(at, at + PUSH_BATCH);
+      if (shared) {
+        const keys = batch.map(([id]) => this.#key(id));
+        calls.push(this.#redis.timelinePushShared(keys.length, ...keys, cap, shared));
+        continue;
+      }
       calls.push(
         this.#redis.timelinePush(
           batch.length * 2,
@@ -326,6 +361,13 @@ export class RedisTimelineStore implements TimelineStore {
     for (let at = page.length - RECORD; at >= 0; at -= RECORD) ids.push(page.readBigUInt64BE(at).toString());
     return ids;
   }
+}
+
+/** The packed ids when every list gets the same ones (a fan-out), else null. */
+function sameIds(lists: readonly [string, string[]][]): Buffer | null {
+  const first = lists[0]?.[1];
+  if (!first || first.length !== 1) return null;
+  return lists.every(([, ids]) => ids.length === 1 && ids[0] === first[0]) ? pack(first) : null;
 }
 
 function byList(entries: readonly TimelineEntry[]): Map<string, string[]> {
