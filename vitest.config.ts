@@ -1,8 +1,10 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     include: ['apps/*/test/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
+    // Fault tests restart and flush shared services: their own serial stage (vitest.faults.config.ts).
+    exclude: [...configDefaults.exclude, 'apps/server/test/faults/**'],
     pool: 'forks',
     // Files run in parallel; each one owns its databases and key prefixes, so they never meet.
     maxWorkers: 3,

@@ -95,6 +95,9 @@ export class FeedWriter {
       home.remove([{ timelineId: authorId, postId }]),
       authors.remove([{ timelineId: authorId, postId }]),
     ]);
+    // A pull-mode author's posts since promotion are in no follower's timeline; older ones may
+    // be, but reads hide them, and walking a celebrity's million followers is not worth it.
+    if ((await repo.authorMode(db, authorId)) === 'pull') return;
     let after: string | undefined;
     do {
       const page = await repo.followersPage(db, authorId, { after, limit: settings.fanoutBatch });

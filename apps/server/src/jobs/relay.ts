@@ -53,15 +53,30 @@ export class OutboxRelay {
       RETURNING id, topic, payload`.execute(this.store.db);
     if (rows.length === 0) return 0;
     rows.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
-    await this.queue.publish(rows.map((r) => ({ id: `outbox:${r.id}`, topic: r.topic, payload: r.payload })));
+    const ids = rows.map((r) => r.id);
+    try {
+      await this.queue.publish(
+        rows.map((r) => ({ id: `outbox:${r.id}`, topic: r.topic, payload: r.payload })),
+      );
+    } catch (err) {
+      // The broker refused (restarting, unreachable): hand the rows back now instead of leaving
+      // them claimed for CLAIM_MS, so they go out as soon as it answers again. The claim still
+      // covers a relay that dies here.
+      await this.store.db
+        .updateTable('outbox')
+        .set({ claimed_until: null })
+        .where('id', 'in', ids)
+        .where('published_at', 'is', null)
+        .execute()
+        .catch((releaseErr: unknown) =>
+          this.log.warn({ err: releaseErr }, 'could not release outbox claims'),
+        );
+      throw err;
+    }
     await this.store.db
       .updateTable('outbox')
       .set({ published_at: sql<Date>`now()`, claimed_until: null })
-      .where(
-        'id',
-        'in',
-        rows.map((r) => r.id),
-      )
+      .where('id', 'in', ids)
       .execute();
     this.metrics?.outboxPublished.inc(rows.length);
     return rows.length;
