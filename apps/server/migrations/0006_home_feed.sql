@@ -12,5 +12,7 @@ ALTER TABLE users ADD COLUMN feed_mode text NOT NULL DEFAULT 'push'
   CHECK (feed_mode IN ('push', 'pull', 'demoting'));
 CREATE INDEX users_pulled ON users (id) WHERE feed_mode <> 'push';
 
--- Fan-out pages through an author's approved followers newest-follow first (keyset on id);
--- follows_by_followee (followee_id, state, id DESC) already serves it.
+-- Fan-out pages through an author's approved followers newest-follow first (keyset on id),
+-- a thousand at a time: covering the follower id makes each page an index-only scan.
+CREATE INDEX follows_fanout ON follows (followee_id, id DESC) INCLUDE (follower_id)
+  WHERE state = 'accepted';

@@ -170,23 +170,31 @@ export class FeedWriter {
     }
   }
 
-  /** Keyset pages of active followers, one pipelined write per page. */
+  /**
+   * Keyset pages of active followers, one pipelined write per page. The next page is read
+   * while the current one is written, so PostgreSQL and Redis work side by side.
+   */
   async #pushToFollowers(authorId: string, postIds: readonly string[]): Promise<void> {
     const { db, home, settings, metrics } = this.#d;
     if (postIds.length === 0) return;
-    let after: string | undefined;
-    do {
-      const page = await repo.followersPage(db, authorId, {
+    type Page = { ids: string[]; next: string | null };
+    const page = (after?: string): Promise<Page> =>
+      repo.followersPage(db, authorId, {
         after,
         limit: settings.fanoutBatch,
         activeDays: settings.activeDays,
       });
-      const entries = page.ids.flatMap((timelineId) => postIds.map((postId) => ({ timelineId, postId })));
+    let current: Page | null = await page();
+    while (current) {
+      const next: Promise<Page> | null = current.next ? page(current.next) : null;
+      // Settle the prefetch even if this write fails, so its rejection is never unhandled.
+      next?.catch(() => {});
+      const entries = current.ids.flatMap((timelineId) => postIds.map((postId) => ({ timelineId, postId })));
       // A demotion pushes hundreds of posts per follower: keep each command a sane size.
       for (let i = 0; i < entries.length; i += MAX_ENTRIES_PER_PUSH)
         await home.push(entries.slice(i, i + MAX_ENTRIES_PER_PUSH), settings.timelineCap);
       metrics.feedTimelineWrites.inc(entries.length);
-      after = page.next ?? undefined;
-    } while (after);
+      current = next ? await next : null;
+    }
   }
 }

@@ -182,6 +182,39 @@ export function timelineStoreContract(name: string, make: () => TimelineStore, {
       expect(await store.range(t, { limit: 100 })).toEqual(newestFirst(ids));
     });
 
+    it('matches a sorted-set model under mostly-newest, slightly-late and deep-late pushes', async () => {
+      const store = make();
+      const t = list();
+      const cap = 150;
+      await store.completeRebuild(t, [], cap);
+      // Ids on a clock, as fan-outs see them: most arrive newest, some a few places late
+      // (interleaved fan-outs), some far behind, sometimes several at once.
+      let clock = 10n ** 15n;
+      const sent: bigint[] = [];
+      let model: bigint[] = [];
+      for (let i = 0; i < 600; i++) {
+        const roll = randomBytes(1)[0]! % 10;
+        const batch: bigint[] = [];
+        if (roll < 6 || sent.length < 10) batch.push((clock += 1n + BigInt(randomBytes(1)[0]!)));
+        else if (roll < 9) batch.push(sent[sent.length - 1 - (randomBytes(1)[0]! % 8)]! - 1n);
+        else batch.push(...[1, 2, 3].map(() => sent[randomBytes(2).readUInt16BE() % sent.length]! + 1n));
+        sent.push(...batch);
+        await store.push(entriesOf(t, batch.map(String)), cap);
+        // The model: a set trimmed to the cap, where an id older than a full list's oldest is dropped.
+        for (const id of batch) {
+          if (model.includes(id)) continue;
+          if (model.length >= cap && id < model[0]!) continue;
+          model.push(id);
+          model.sort((a, b) => (a < b ? -1 : 1));
+        }
+        const held = await store.range(t, { limit: cap + slack + 1 });
+        expect(held.length).toBeLessThanOrEqual(cap + slack);
+        // Whatever the adapter keeps beyond the cap, its newest `cap` are the model's.
+        if (model.length > cap) model = model.slice(model.length - held.length);
+        expect(held.slice(0, cap)).toEqual(newestFirst(model.map(String)).slice(0, cap));
+      }
+    });
+
     it('removes entries from several lists; an emptied list still exists', async () => {
       const store = make();
       const [a, b, missing] = [list(), list(), list()];

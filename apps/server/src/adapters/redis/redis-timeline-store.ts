@@ -32,6 +32,13 @@ const RECORD = 8;
  * further down read the whole list, which costs about as much as fetching this window 6 times.
  */
 const RANGE_TAIL = 128;
+/**
+ * Records an out-of-order push looks among before reading the whole list. Concurrent fan-outs
+ * of one author's posts interleave, so a post often arrives just behind a newer one: splicing
+ * it into the newest 512 bytes (GETRANGE, SETRANGE) costs about what an APPEND does, where
+ * GET + SET of a full 6.4 KB list costs several times more.
+ */
+const SPLICE_TAIL = 64;
 
 /**
  * Records are compared as two 32-bit halves, exact in Lua's doubles, never with `<` on strings:
@@ -72,15 +79,25 @@ local function newest(s, keep)
   if #s <= keep * 8 then return s end
   return string.sub(s, #s - keep * 8 + 1)
 end
+
+-- SET leaves a string with no spare room, so the next APPEND would reallocate it greedily
+-- (twice its size); a COPY is allocated at its size class, whose rounding later appends fill
+-- in place. Every SET of a list goes through here.
+local function store(key, scratch, s)
+  redis.call('SET', key, s, 'KEEPTTL')
+  if #s > 0 then
+    redis.call('COPY', key, scratch, 'REPLACE')
+    redis.call('RENAME', scratch, key)
+  end
+end
 `;
 
 /**
- * When to ask MEMORY USAGE after an APPEND (it costs as much as the APPEND): while the list
- * is at or under its cap (a string written by SET, as trims and rebuilds write it, has no
- * spare room, so its next APPEND grows it greedily), or when the length crosses one of
- * jemalloc's size classes (four per power of two; a 1..24 byte window covers every sds
- * header). A list in its trim slack above the cap was compacted on entering it and stays
- * inside that allocation (see TRIM_SLACK), so the steady state asks once per TRIM_SLACK pushes.
+ * When to ask MEMORY USAGE after an APPEND or SETRANGE (it costs as much as the APPEND): when
+ * the length crosses one of jemalloc's size classes (four per power of two; a 1..24 byte
+ * window covers every sds header). Strings the scripts SET are compacted at once (`store`),
+ * so between crossings a list grows inside its allocation; with TRIM_SLACK, a list at its cap
+ * never crosses one, and the steady state never asks.
  */
 const LUA_PUSH = `${LUA_RECORDS}
 local function size_class(x)
@@ -95,28 +112,41 @@ local function push(key, scratch, ids, cap)
   -- A retried fan-out: the newest is already there.
   if string.sub(ids, 1, 8) == last then ids = string.sub(ids, 9) end
   if ids == '' then return end
+  local h, l = struct.unpack('>I4I4', ids)
   local newer = last == ''
   if not newer then
-    local h, l = struct.unpack('>I4I4', ids)
     local lh, ll = struct.unpack('>I4I4', last)
     newer = h > lh or (h == lh and l > ll)
   end
+  local n
   if newer then
-    local n = redis.call('APPEND', key, ids)
-    if n > (cap + ${TRIM_SLACK}) * 8 then
-      redis.call('SET', key, redis.call('GETRANGE', key, n - cap * 8, -1), 'KEEPTTL')
-    elseif (n - #ids <= cap * 8 or size_class(n - #ids + 1) ~= size_class(n + 24))
-        and redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0') > n * 1.5 + 256 then
-      redis.call('COPY', key, scratch, 'REPLACE')
-      redis.call('RENAME', scratch, key)
-    end
+    n = redis.call('APPEND', key, ids)
   else
-    local s = redis.call('GET', key)
-    local merged, changed = merge(s, ids, #s / 8 >= cap)
-    if changed then
+    -- Out of order (concurrent fan-outs interleave): splice within the newest records when
+    -- every id falls among them, writing back only from the first change.
+    local len = redis.call('STRLEN', key)
+    local from = math.max(0, len - ${SPLICE_TAIL} * 8)
+    local tail = redis.call('GETRANGE', key, from, -1)
+    local fh, fl = struct.unpack('>I4I4', tail)
+    if from > 0 and (h < fh or (h == fh and l <= fl)) then
+      local s = redis.call('GET', key)
+      local merged, changed = merge(s, ids, #s / 8 >= cap)
+      if not changed then return end
       if #merged > (cap + ${TRIM_SLACK}) * 8 then merged = newest(merged, cap) end
-      redis.call('SET', key, merged, 'KEEPTTL')
+      store(key, scratch, merged)
+      return
     end
+    local merged, changed = merge(tail, ids, from == 0 and len / 8 >= cap)
+    if not changed then return end
+    local at = lower_bound(tail, 0, #tail / 8, h, l)
+    n = redis.call('SETRANGE', key, from + at * 8, string.sub(merged, at * 8 + 1))
+  end
+  if n > (cap + ${TRIM_SLACK}) * 8 then
+    store(key, scratch, redis.call('GETRANGE', key, n - cap * 8, -1))
+  elseif size_class(n - #ids + 1) ~= size_class(n + 24)
+      and redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0') > n * 1.5 + 256 then
+    redis.call('COPY', key, scratch, 'REPLACE')
+    redis.call('RENAME', scratch, key)
   end
 end
 `;
@@ -159,15 +189,15 @@ return 0
 `;
 
 /**
- * KEYS[1]: list, KEYS[2]: its rebuilding mark; ARGV[1]: cap, ARGV[2]: ascending ids. Creates,
- * merges, trims to exactly cap, and clears the mark.
+ * KEYS[1]: list, KEYS[2]: its rebuilding mark, KEYS[3]: its scratch key; ARGV[1]: cap,
+ * ARGV[2]: ascending ids. Creates, merges, trims to exactly cap, and clears the mark.
  */
 const ADD = `${LUA_RECORDS}
 local s = redis.call('GET', KEYS[1])
 local merged, changed = merge(s or '', ARGV[2], false)
 local cap = tonumber(ARGV[1])
 if #merged > cap * 8 then merged, changed = newest(merged, cap), true end
-if changed or not s then redis.call('SET', KEYS[1], merged, 'KEEPTTL') end
+if changed or not s then store(KEYS[1], KEYS[3], merged) end
 redis.call('DEL', KEYS[2])
 return 0
 `;
@@ -206,7 +236,10 @@ end
 return string.sub(s, b * 8 + 1, e * 8)
 `;
 
-/** KEYS[1]: list; ARGV[1]: ascending ids. Keeps the list when it empties: it still exists. */
+/**
+ * KEYS[1]: list, KEYS[2]: its scratch key; ARGV[1]: ascending ids. Keeps the list when it
+ * empties: it still exists.
+ */
 const REMOVE = `${LUA_RECORDS}
 local s = redis.call('GET', KEYS[1])
 if not s then return 0 end
@@ -221,7 +254,7 @@ for j = 1, #ids, 8 do
 end
 if removed == 0 then return 0 end
 parts[#parts + 1] = string.sub(s, i * 8 + 1)
-redis.call('SET', KEYS[1], table.concat(parts), 'KEEPTTL')
+store(KEYS[1], KEYS[2], table.concat(parts))
 return removed
 `;
 
@@ -231,14 +264,14 @@ type TimelineClient = RedisClient & {
   timelinePushOne(key: string, scratch: string, cap: number, ids: Buffer): Promise<number>;
   timelinePushShared(numKeys: number, ...keysThenArgs: Arg[]): Promise<number>;
   timelineBeginRebuild(key: string, mark: string): Promise<number>;
-  timelineAdd(key: string, mark: string, cap: number, ids: Buffer): Promise<number>;
+  timelineAdd(key: string, mark: string, scratch: string, cap: number, ids: Buffer): Promise<number>;
   timelineRangeBuffer(
     key: string,
     mark: string,
     before: Buffer | string,
     limit: number,
   ): Promise<Buffer | null>;
-  timelineRemove(key: string, ids: Buffer): Promise<number>;
+  timelineRemove(key: string, scratch: string, ids: Buffer): Promise<number>;
 };
 
 /** `new RedisTimelineStore(redis, redisKeys.homeTimeline)`: the key builder names the lists. */
@@ -259,9 +292,9 @@ export class RedisTimelineStore implements TimelineStore {
     // by its first key, which it only finds when the number of keys is declared.
     redis.defineCommand('timelinePushOne', { numberOfKeys: 2, lua: PUSH });
     redis.defineCommand('timelineBeginRebuild', { numberOfKeys: 2, lua: BEGIN_REBUILD });
-    redis.defineCommand('timelineAdd', { numberOfKeys: 2, lua: ADD });
+    redis.defineCommand('timelineAdd', { numberOfKeys: 3, lua: ADD });
     redis.defineCommand('timelineRange', { numberOfKeys: 2, lua: RANGE });
-    redis.defineCommand('timelineRemove', { numberOfKeys: 1, lua: REMOVE });
+    redis.defineCommand('timelineRemove', { numberOfKeys: 2, lua: REMOVE });
     this.#redis = redis as TimelineClient;
     this.#key = key;
     this.#perList = redis instanceof Cluster;
@@ -309,7 +342,13 @@ export class RedisTimelineStore implements TimelineStore {
 
   async completeRebuild(timelineId: string, postIds: readonly string[], cap: number): Promise<void> {
     const key = this.#key(timelineId);
-    await this.#redis.timelineAdd(key, redisKeys.listRebuilding(key), cap, pack(postIds));
+    await this.#redis.timelineAdd(
+      key,
+      redisKeys.listRebuilding(key),
+      redisKeys.listScratch(key),
+      cap,
+      pack(postIds),
+    );
   }
 
   async range(timelineId: string, options: { before?: string; limit: number }): Promise<string[]> {
@@ -326,7 +365,10 @@ export class RedisTimelineStore implements TimelineStore {
 
   async remove(entries: readonly TimelineEntry[]): Promise<void> {
     await Promise.all(
-      [...byList(entries)].map(([id, ids]) => this.#redis.timelineRemove(this.#key(id), pack(ids))),
+      [...byList(entries)].map(([id, ids]) => {
+        const key = this.#key(id);
+        return this.#redis.timelineRemove(key, redisKeys.listScratch(key), pack(ids));
+      }),
     );
   }
 
