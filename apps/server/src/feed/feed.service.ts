@@ -89,7 +89,9 @@ export class FeedService {
       const candidates = mergeNewestFirst(lists, fetch);
       const rows = new Map((await repo.feedRows(db, viewer, candidates)).map((r) => [r.id, r]));
       for (const id of candidates) if (rows.has(id)) out.push(rows.get(id)!);
-      const exhausted = lists.every((l) => l.length < fetch);
+      // Every list ran out before `fetch`, and the merge kept all they held (short lists can
+      // still add up to more than `fetch` together).
+      const exhausted = lists.every((l) => l.length < fetch) && candidates.length < fetch;
       if (out.length > limit || exhausted || candidates.length === 0) return out;
       from = candidates.at(-1);
       fetch *= 2;

@@ -154,6 +154,23 @@ for (const shape of await availableShapes()) {
       expect(await t.infra.timelines.authors.exists(star!.id)).toBe(false);
     });
 
+    it('keeps paging past candidates it drops, even when each list alone is short', async () => {
+      // Found by feed.model.test.ts: a muted celebrity's list and a short timeline together held
+      // more candidates than one round takes; the round dropped the muted ones and stopped.
+      const [star, reader, friend, ...fans] = await activeUsers(t, CELEBRITY + 3);
+      const old = await post(t, friend!);
+      await act(t, reader!, 'POST', `/users/${friend!.id}/follow`);
+      for (const fan of [reader!, ...fans]) await act(t, fan, 'POST', `/users/${star!.id}/follow`);
+      await post(t, star!);
+      await eventually(async () => expect(await mode(t, star!)).toBe('pull'));
+      await post(t, star!);
+      await post(t, star!);
+      const mine = await post(t, reader!);
+      await eventually(async () => expect(await feed(t, reader!)).toHaveLength(5));
+      await act(t, reader!, 'POST', `/users/${star!.id}/mute`);
+      expect(await feed(t, reader!, 1)).toEqual([mine, old]);
+    });
+
     it('serves a missing timeline from the database and rebuilds it', async () => {
       const [author, fan] = await activeUsers(t, 2);
       await act(t, fan!, 'POST', `/users/${author!.id}/follow`);

@@ -34,11 +34,13 @@ const RECORD = 8;
 const RANGE_TAIL = 128;
 /**
  * Records an out-of-order push looks among before reading the whole list. Concurrent fan-outs
- * of one author's posts interleave, so a post often arrives just behind a newer one: splicing
- * it into the newest 512 bytes (GETRANGE, SETRANGE) costs about what an APPEND does, where
- * GET + SET of a full 6.4 KB list costs several times more.
+ * of one author's posts interleave, so a post often arrives a few places behind newer ones:
+ * splicing it into the newest 128 bytes (GETRANGE, SETRANGE) costs a little more than an
+ * APPEND, where GET + SET of a full 6.4 KB list costs several times more. Invariant: larger
+ * than the number of fan-outs that run at once (feed.fanout's concurrency times workers, in
+ * the common case), smaller than what makes Lua's work on the window dominate.
  */
-const SPLICE_TAIL = 64;
+const SPLICE_TAIL = 16;
 
 /**
  * Records are compared as two 32-bit halves, exact in Lua's doubles, never with `<` on strings:
@@ -95,7 +97,8 @@ end
 /**
  * When to ask MEMORY USAGE after an APPEND or SETRANGE (it costs as much as the APPEND): when
  * the length crosses one of jemalloc's size classes (four per power of two; a 1..24 byte
- * window covers every sds header). Strings the scripts SET are compacted at once (`store`),
+ * window covers every sds header), and only from 384 bytes: below that, greedy growth cannot
+ * pass the compaction threshold. Strings the scripts SET are compacted at once (`store`),
  * so between crossings a list grows inside its allocation; with TRIM_SLACK, a list at its cap
  * never crosses one, and the steady state never asks.
  */
@@ -136,14 +139,20 @@ local function push(key, scratch, ids, cap)
       store(key, scratch, merged)
       return
     end
-    local merged, changed = merge(tail, ids, from == 0 and len / 8 >= cap)
-    if not changed then return end
     local at = lower_bound(tail, 0, #tail / 8, h, l)
-    n = redis.call('SETRANGE', key, from + at * 8, string.sub(merged, at * 8 + 1))
+    if #ids == 8 then
+      -- One id (a fan-out): present already, or older than a full list's oldest, or spliced.
+      if string.sub(tail, at * 8 + 1, at * 8 + 8) == ids or (at == 0 and from == 0 and len / 8 >= cap) then return end
+      n = redis.call('SETRANGE', key, from + at * 8, ids .. string.sub(tail, at * 8 + 1))
+    else
+      local merged, changed = merge(tail, ids, from == 0 and len / 8 >= cap)
+      if not changed then return end
+      n = redis.call('SETRANGE', key, from + at * 8, string.sub(merged, at * 8 + 1))
+    end
   end
   if n > (cap + ${TRIM_SLACK}) * 8 then
     store(key, scratch, redis.call('GETRANGE', key, n - cap * 8, -1))
-  elseif size_class(n - #ids + 1) ~= size_class(n + 24)
+  elseif n >= 384 and size_class(n - #ids + 1) ~= size_class(n + 24)
       and redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0') > n * 1.5 + 256 then
     redis.call('COPY', key, scratch, 'REPLACE')
     redis.call('RENAME', scratch, key)
