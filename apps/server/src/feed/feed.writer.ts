@@ -13,6 +13,13 @@ import * as repo from './feed.repo.js';
  */
 const MAX_ENTRIES_PER_PUSH = 10_000;
 
+/**
+ * Fan-out writes one job keeps in flight. Invariant: small (each is up to one batch of
+ * timelines in one command), but more than one, so that reading the next followers page and
+ * building its command overlap Redis running the previous ones.
+ */
+const PUSHES_IN_FLIGHT = 4;
+
 export interface FeedDeps {
   readonly db: Executor;
   /** Home timelines, one per reader (`feed:{userId}`). */
@@ -171,30 +178,37 @@ export class FeedWriter {
   }
 
   /**
-   * Keyset pages of active followers, one pipelined write per page. The next page is read
-   * while the current one is written, so PostgreSQL and Redis work side by side.
+   * Keyset pages of active followers, one pipelined write per page. Pages are read one after
+   * the other (keyset), but up to PUSHES_IN_FLIGHT writes run while the next pages are read,
+   * so PostgreSQL, this process and Redis work side by side. The job ends when every write has.
    */
   async #pushToFollowers(authorId: string, postIds: readonly string[]): Promise<void> {
     const { db, home, settings, metrics } = this.#d;
     if (postIds.length === 0) return;
-    type Page = { ids: string[]; next: string | null };
-    const page = (after?: string): Promise<Page> =>
-      repo.followersPage(db, authorId, {
+    const inFlight = new Set<Promise<void>>();
+    let failed: unknown = null;
+    let after: string | undefined;
+    do {
+      const page = await repo.followersPage(db, authorId, {
         after,
         limit: settings.fanoutBatch,
         activeDays: settings.activeDays,
       });
-    let current: Page | null = await page();
-    while (current) {
-      const next: Promise<Page> | null = current.next ? page(current.next) : null;
-      // Settle the prefetch even if this write fails, so its rejection is never unhandled.
-      next?.catch(() => {});
-      const entries = current.ids.flatMap((timelineId) => postIds.map((postId) => ({ timelineId, postId })));
+      const entries = page.ids.flatMap((timelineId) => postIds.map((postId) => ({ timelineId, postId })));
       // A demotion pushes hundreds of posts per follower: keep each command a sane size.
-      for (let i = 0; i < entries.length; i += MAX_ENTRIES_PER_PUSH)
-        await home.push(entries.slice(i, i + MAX_ENTRIES_PER_PUSH), settings.timelineCap);
+      for (let i = 0; i < entries.length; i += MAX_ENTRIES_PER_PUSH) {
+        const write = home
+          .push(entries.slice(i, i + MAX_ENTRIES_PER_PUSH), settings.timelineCap)
+          .catch((err: unknown) => void (failed ??= err))
+          .finally(() => inFlight.delete(write));
+        inFlight.add(write);
+        if (inFlight.size >= PUSHES_IN_FLIGHT) await Promise.race(inFlight);
+      }
+      if (failed) break;
       metrics.feedTimelineWrites.inc(entries.length);
-      current = next ? await next : null;
-    }
+      after = page.next ?? undefined;
+    } while (after);
+    await Promise.all(inFlight);
+    if (failed) throw failed;
   }
 }

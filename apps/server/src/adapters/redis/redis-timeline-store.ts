@@ -110,8 +110,11 @@ local function size_class(x)
 end
 
 local function push(key, scratch, ids, cap)
-  local last = redis.call('GETRANGE', key, -8, -1)
-  if last == '' and redis.call('EXISTS', key) == 0 then return end
+  -- The newest records, read once: the last one decides append or splice, the rest is where a
+  -- late id is spliced in.
+  local tail = redis.call('GETRANGE', key, -${SPLICE_TAIL} * 8, -1)
+  if tail == '' and redis.call('EXISTS', key) == 0 then return end
+  local last = string.sub(tail, -8)
   -- A retried fan-out: the newest is already there.
   if string.sub(ids, 1, 8) == last then ids = string.sub(ids, 9) end
   if ids == '' then return end
@@ -127,9 +130,9 @@ local function push(key, scratch, ids, cap)
   else
     -- Out of order (concurrent fan-outs interleave): splice within the newest records when
     -- every id falls among them, writing back only from the first change.
-    local len = redis.call('STRLEN', key)
-    local from = math.max(0, len - ${SPLICE_TAIL} * 8)
-    local tail = redis.call('GETRANGE', key, from, -1)
+    local len = #tail
+    if len == ${SPLICE_TAIL} * 8 then len = redis.call('STRLEN', key) end
+    local from = len - #tail
     local fh, fl = struct.unpack('>I4I4', tail)
     if from > 0 and (h < fh or (h == fh and l <= fl)) then
       local s = redis.call('GET', key)
