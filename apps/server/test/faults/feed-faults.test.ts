@@ -196,7 +196,7 @@ describe.runIf(services)('feed faults (services shape)', { timeout: 150_000 }, (
     const FOLLOWERS = 30_000;
     // Below CELEBRITY_FOLLOWERS (push mode); small pages so the fan-out lasts long enough to
     // be interrupted: 300 pages of 100, about half a second here.
-    const feedEnv = { CELEBRITY_FOLLOWERS: '1000000', FEED_FANOUT_BATCH: '100' };
+    const feedEnv = { CELEBRITY_FOLLOWERS: '1000000', FEED_FANOUT_BATCH: '25' };
     // No workers in the test app: the job must be done by the worker processes.
     const t = await startTestApp('services', feedEnv);
     const dataDir = await mkdtemp(join(tmpdir(), 'glimpse-faults-'));
@@ -228,7 +228,7 @@ describe.runIf(services)('feed faults (services shape)', { timeout: 150_000 }, (
 
       const postId = await createPost(t, author);
       // A follower 5% of the way through the pages: once it has the post, the fan-out is under
-      // way with 285 pages still to go, hundreds of milliseconds to stop the worker in.
+      // way with 1,140 small pages still to go, about a second to stop the worker in.
       const trigger = followers[Math.floor(FOLLOWERS / 20)]!;
       const last = followers.at(-1)!;
       const fanoutStarted = Date.now();
