@@ -22,8 +22,8 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import autocannon from 'autocannon';
@@ -46,11 +46,8 @@ import {
   REDIS_URL,
   redisAvailable,
 } from '../apps/server/test/support/services.js';
+import { arg, machine, writeResults } from './common.js';
 
-const arg = (name: string, fallback: number) => {
-  const at = process.argv.indexOf(`--${name}`);
-  return at > 0 ? Number(process.argv[at + 1]) : fallback;
-};
 const SMALL = process.argv.includes('--small');
 const SCALE = SMALL ? 10 : 1;
 const WORKERS = arg('workers', 0);
@@ -808,16 +805,12 @@ try {
   const report = {
     scenario: 'feed',
     date: new Date().toISOString(),
-    machine: {
-      cpus: cpus().length,
-      model: cpus()[0]?.model,
-      memoryGiB: Math.round(totalmem() / 2 ** 30),
-      node: process.version,
+    machine: machine({
       postgres: postgresVersion,
       redis: redisVersion,
       loadAverageAtStart: loadAtStart,
       loadAverageAtEnd: load(),
-    },
+    }),
     graph: {
       small: SMALL,
       users: USERS,
@@ -836,7 +829,7 @@ try {
     readCost: measure4,
     runSeconds: round(seconds(started), 1),
   };
-  await writeFile(new URL('./results/feed.json', import.meta.url), `${JSON.stringify(report, null, 2)}\n`);
+  await writeResults('feed', report);
 
   const rows: [string, string, string][] = [
     [

@@ -8,8 +8,8 @@
  * Usage: npm run bench -- http-auth [--duration 10] [--connections 32]
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import argon2 from 'argon2';
 import autocannon from 'autocannon';
@@ -22,11 +22,8 @@ import {
   redisAvailable,
   testKeyPrefix,
 } from '../apps/server/test/support/services.js';
+import { arg, machine, writeResults } from './common.js';
 
-const arg = (name: string, fallback: number) => {
-  const at = process.argv.indexOf(`--${name}`);
-  return at > 0 ? Number(process.argv[at + 1]) : fallback;
-};
 const DURATION = arg('duration', 10);
 const CONNECTIONS = arg('connections', 32);
 
@@ -151,12 +148,7 @@ for (const d of dirs) await rm(d, { recursive: true, force: true });
 const report = {
   scenario: 'http-auth',
   date: new Date().toISOString(),
-  machine: {
-    cpus: cpus().length,
-    model: cpus()[0]?.model,
-    memoryGiB: Math.round(totalmem() / 2 ** 30),
-    node: process.version,
-  },
+  machine: machine(),
   durationSeconds: DURATION,
   connections: CONNECTIONS,
   argon2VerifyPerSecond: argon2PerSecond,
@@ -166,7 +158,7 @@ const report = {
     loginVsArgon2: +(r.login.rps / argon2PerSecond).toFixed(2),
   })),
 };
-await writeFile(new URL('./results/http-auth.json', import.meta.url), `${JSON.stringify(report, null, 2)}\n`);
+await writeResults('http-auth', report);
 console.log(`argon2id verify ceiling: ${argon2PerSecond}/s (m=19 MiB, t=2, p=1; 4 threads)`);
 for (const s of report.shapes) {
   console.log(`\n${s.name}`);

@@ -11,7 +11,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
@@ -34,11 +34,8 @@ import {
   testKeyPrefix,
   uniqueName,
 } from '../apps/server/test/support/services.js';
+import { arg, machine, writeResults } from './common.js';
 
-const arg = (name: string, fallback: number) => {
-  const at = process.argv.indexOf(`--${name}`);
-  return at > 0 ? Number(process.argv[at + 1]) : fallback;
-};
 const IMAGES = arg('images', 20);
 const UPLOADS = arg('uploads', 50);
 const CONCURRENT_UPLOADERS = 10;
@@ -356,12 +353,7 @@ try {
   const report = {
     scenario: 'media',
     date: new Date().toISOString(),
-    machine: {
-      cpus: cpus().length,
-      model: cpus()[0]?.model,
-      memoryGiB: Math.round(totalmem() / 2 ** 30),
-      node: process.version,
-    },
+    machine: machine(),
     photo: { width: 4000, height: 3000, bytes: photo.length },
     images: IMAGES,
     pipeline: {
@@ -379,7 +371,7 @@ try {
     completeToReady: { embedded: embeddedLatency, services: servicesLatency },
     uploadMemory: memory,
   };
-  await writeFile(new URL('./results/media.json', import.meta.url), `${JSON.stringify(report, null, 2)}\n`);
+  await writeResults('media', report);
   console.log(JSON.stringify(report, null, 2));
 } finally {
   await rm(work, { recursive: true, force: true });

@@ -15,19 +15,14 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
-import { cpus, totalmem } from 'node:os';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { redisKeys } from '../apps/server/src/adapters/redis/keys.js';
 import { createRedisClient, waitUntilReady } from '../apps/server/src/adapters/redis/redis-client.js';
 import { RedisTimelineStore, TRIM_SLACK } from '../apps/server/src/adapters/redis/redis-timeline-store.js';
 import { ID_EPOCH_MS, SEQUENCE_BITS, SHARD_BITS, SHARD_COUNT } from '../apps/server/src/lib/ids.js';
+import { arg, machine, writeResults } from './common.js';
 
-const arg = (name: string, fallback: number) => {
-  const at = process.argv.indexOf(`--${name}`);
-  return at > 0 ? Number(process.argv[at + 1]) : fallback;
-};
 const TIMELINES = arg('timelines', 10_000);
 const ENTRIES = arg('entries', 800);
 const PUSHES = arg('pushes', 1_000_000);
@@ -210,13 +205,9 @@ try {
   const report = {
     scenario: 'timeline-memory',
     date: new Date().toISOString(),
-    machine: {
-      cpus: cpus().length,
-      model: cpus()[0]?.model,
-      memoryGiB: Math.round(totalmem() / 2 ** 30),
-      node: process.version,
+    machine: machine({
       redis: redisVersion,
-    },
+    }),
     timelines: TIMELINES,
     entriesPerTimeline: ENTRIES,
     cap: CAP,
@@ -252,10 +243,7 @@ try {
     pushVsRedisBenchmarkZadd: round(insertsPerSecond / benchmark.opsPerSecond, 2),
     serverCostPushVsZadd: round(serverMicrosPerInsert / serverMicrosPerZadd, 2),
   };
-  await writeFile(
-    new URL('./results/timeline-memory.json', import.meta.url),
-    `${JSON.stringify(report, null, 2)}\n`,
-  );
+  await writeResults('timeline-memory', report);
   console.log(JSON.stringify(report, null, 2));
 } finally {
   const leftovers: string[] = [];
