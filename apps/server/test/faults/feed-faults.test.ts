@@ -21,12 +21,12 @@ import { DEFAULT_RABBITMQ_OPTIONS } from '../../src/adapters/rabbitmq/rabbitmq-q
 import { jobs, topologyOf } from '../../src/jobs/catalogue.js';
 import type { TimelineStore } from '../../src/ports/timeline-store.js';
 import { availableShapes, startTestApp, type TestApp } from '../support/app.js';
-import { call, type Reply } from '../support/client.js';
+import { call } from '../support/client.js';
 import { insertUser, insertUsers, type FastUser } from '../support/fast-users.js';
 import { startServer, type ServerProcess } from '../support/process.js';
+import { createPostId, postPhoto, queuesDrained, wholeFeed } from '../support/feed.js';
 import { deleteEverything } from '../support/rabbitmq.js';
 import { AMQP_URL, inCI, REDIS_URL } from '../support/services.js';
-import { readyMedia } from '../support/world.js';
 
 const run = promisify(execFile);
 
@@ -135,47 +135,7 @@ async function counter(base: string, series: string): Promise<number> {
   return line ? Number(line.slice(series.length + 1)) : 0;
 }
 
-async function post(t: TestApp, user: FastUser) {
-  const media = await readyMedia(t, user.id);
-  return call(t.app, 'POST', '/api/v1/posts', { token: user.token, body: { mediaIds: [media] } });
-}
-
-async function createPost(t: TestApp, user: FastUser): Promise<string> {
-  const reply = await post(t, user);
-  if (reply.status !== 201) throw new Error(`post failed: ${reply.status} ${JSON.stringify(reply.body)}`);
-  return reply.body.id as string;
-}
-
-/** A whole feed through the API, page by page. */
-async function feed(t: TestApp, user: FastUser, limit = 20): Promise<string[]> {
-  const ids: string[] = [];
-  let cursor: string | null = null;
-  do {
-    const reply: Reply = await call(
-      t.app,
-      'GET',
-      `/api/v1/feed?limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
-      { token: user.token },
-    );
-    if (reply.status !== 200) throw new Error(`feed failed: ${reply.status} ${JSON.stringify(reply.body)}`);
-    ids.push(...reply.body.posts.map((p: { id: string }) => p.id));
-    cursor = reply.body.nextCursor;
-  } while (cursor);
-  return ids;
-}
-
 const newestFirst = (ids: Iterable<string>) => [...ids].sort((a, b) => (BigInt(b) > BigInt(a) ? 1 : -1));
-
-/** Nothing left to publish and nothing waiting in a work queue. */
-async function drained(t: TestApp): Promise<boolean> {
-  const { n } = await t.infra.store.db
-    .selectFrom('outbox')
-    .select((eb) => eb.fn.countAll<string>().as('n'))
-    .where('published_at', 'is', null)
-    .executeTakeFirstOrThrow();
-  if (Number(n) > 0) return false;
-  return (await t.infra.queue.stats()).every((s) => s.ready === 0);
-}
 
 async function dead(t: TestApp): Promise<{ queue: string; dead: number }[]> {
   return (await t.infra.queue.stats()).filter((s) => s.dead > 0);
@@ -226,7 +186,7 @@ describe.runIf(services)('feed faults (services shape)', { timeout: 150_000 }, (
       const [relay, worker1] = await Promise.all([startServer('relay', env), startServer('worker', env)]);
       started.push(relay, worker1);
 
-      const postId = await createPost(t, author);
+      const postId = await createPostId(t, author);
       // A follower 5% of the way through the pages: once it has the post, the fan-out is under
       // way with 1,140 small pages still to go, about a second to stop the worker in.
       const trigger = followers[Math.floor(FOLLOWERS / 20)]!;
@@ -279,7 +239,7 @@ describe.runIf(services)('feed faults (services shape)', { timeout: 150_000 }, (
         .where('topic', '=', 'post.published')
         .executeTakeFirstOrThrow();
       expect(Number(published)).toBe(1);
-      await waitFor('the queues to drain', () => drained(t), 10_000);
+      await waitFor('the queues to drain', () => queuesDrained(t), 10_000);
       expect(await dead(t)).toEqual([]);
     } catch (err) {
       for (const p of started) console.error(`--- ${p.url}\n${p.output().slice(-4_000)}`);
@@ -346,7 +306,7 @@ describe.runIf(services)('feed faults (services shape)', { timeout: 150_000 }, (
       };
       const poster = (async () => {
         for (let i = 0; state.posting; i++) {
-          const reply = await post(t, users[i % users.length]!);
+          const reply = await postPhoto(t, users[i % users.length]!);
           if (reply.status === 201) {
             created.push(reply.body.id as string);
             if (state.phase === 'down') during++;
@@ -387,7 +347,7 @@ describe.runIf(services)('feed faults (services shape)', { timeout: 150_000 }, (
 
       // The relay hands back the rows whose publish failed during the outage, so they go out
       // as soon as the broker answers; well inside the 30 s claim they would otherwise wait for.
-      await waitFor('the outbox and the work queues to drain', () => drained(t), 20_000, 200);
+      await waitFor('the outbox and the work queues to drain', () => queuesDrained(t), 20_000, 200);
       const expected = newestFirst(created);
       const missing = new Map<string, string[]>();
       await waitFor(
@@ -395,7 +355,7 @@ describe.runIf(services)('feed faults (services shape)', { timeout: 150_000 }, (
         async () => {
           missing.clear();
           for (const u of users) {
-            const got = new Set(await feed(t, u, 50));
+            const got = new Set(await wholeFeed(t, u, 50));
             const lacks = expected.filter((id) => !got.has(id));
             if (lacks.length > 0) missing.set(u.id, lacks);
           }
@@ -408,7 +368,7 @@ describe.runIf(services)('feed faults (services shape)', { timeout: 150_000 }, (
           cause: err,
         });
       });
-      for (const u of users) expect(await feed(t, u, 7)).toEqual(expected);
+      for (const u of users) expect(await wholeFeed(t, u, 7)).toEqual(expected);
       expect(await dead(t)).toEqual([]);
       const ready = await call(t.app, 'GET', '/readyz');
       expect(ready.status).toBe(200);
@@ -442,7 +402,7 @@ describe.runIf(services)('feed faults (services shape)', { timeout: 150_000 }, (
         Array.from({ length: 8 }, (_, i) => ({ isPrivate: i === 7 })),
       );
       const [star, ...rest] = users as [FastUser, ...FastUser[]];
-      for (const u of users) await feed(t, u);
+      for (const u of users) await wholeFeed(t, u, 20);
       await t.services.feed.settle();
 
       const follows: [FastUser, FastUser][] = [];
@@ -473,7 +433,7 @@ describe.runIf(services)('feed faults (services shape)', { timeout: 150_000 }, (
 
       const postsBy = new Map<string, string[]>(users.map((u) => [u.id, []]));
       for (let round = 0; round < 3; round++)
-        for (const u of [star, ...rest, star]) postsBy.get(u.id)!.push(await createPost(t, u));
+        for (const u of [star, ...rest, star]) postsBy.get(u.id)!.push(await createPostId(t, u));
       await waitFor(
         'the star to be in pull mode',
         async () =>
@@ -498,13 +458,13 @@ describe.runIf(services)('feed faults (services shape)', { timeout: 150_000 }, (
       const readAll = async () => {
         const out = new Map<string, string[]>();
         // Small pages: several per feed, so a read crosses the moment its lists come back.
-        for (const u of users) out.set(u.id, await feed(t, u, 4));
+        for (const u of users) out.set(u.id, await wholeFeed(t, u, 4));
         return out;
       };
       const first = await waitFor(
         'every feed to be complete',
         async () => {
-          await waitFor('the jobs to drain', () => drained(t), 15_000);
+          await waitFor('the jobs to drain', () => queuesDrained(t), 15_000);
           const read = await readAll();
           return (
             users.every((u) => JSON.stringify(read.get(u.id)) === JSON.stringify(expected.get(u.id))) && read
@@ -533,7 +493,7 @@ describe.runIf(services)('feed faults (services shape)', { timeout: 150_000 }, (
       expect(await fallbacks(t)).toBeGreaterThan(missesBefore);
 
       await t.services.feed.settle();
-      await waitFor('the jobs to drain', () => drained(t), 15_000);
+      await waitFor('the jobs to drain', () => queuesDrained(t), 15_000);
       for (const u of users) expect(await t.infra.timelines.home.exists(u.id)).toBe(true);
       expect(await t.infra.timelines.authors.exists(star.id)).toBe(true);
       const missesAfter = await fallbacks(t);
