@@ -9,37 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { availableShapes, startTestApp, type TestApp } from '../support/app.js';
 import { call } from '../support/client.js';
 import { insertUsers, type FastUser } from '../support/fast-users.js';
-import { readyMedia } from '../support/world.js';
+import { createPostId, queuesDrained, wholeFeed } from '../support/feed.js';
 
 const CELEBRITY = 3;
 
-async function post(t: TestApp, user: FastUser): Promise<string> {
-  const media = await readyMedia(t, user.id);
-  const reply = await call(t.app, 'POST', '/api/v1/posts', {
-    token: user.token,
-    body: { mediaIds: [media] },
-  });
-  expect(reply.status).toBe(201);
-  return reply.body.id as string;
-}
-
-async function feed(t: TestApp, user: FastUser, limit = 100): Promise<string[]> {
-  const ids: string[] = [];
-  let cursor: string | null = null;
-  do {
-    const reply: { status: number; body: { posts: { id: string }[]; nextCursor: string | null } } =
-      await call(
-        t.app,
-        'GET',
-        `/api/v1/feed?limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
-        { token: user.token },
-      );
-    expect(reply.status).toBe(200);
-    ids.push(...reply.body.posts.map((p) => p.id));
-    cursor = reply.body.nextCursor;
-  } while (cursor);
-  return ids;
-}
+const post = createPostId;
+const feed = (t: TestApp, user: FastUser, limit = 100) => wholeFeed(t, user, limit);
 
 const act = async (t: TestApp, user: FastUser, method: 'POST' | 'DELETE', path: string) => {
   const reply = await call(t.app, method, `/api/v1${path}`, { token: user.token });
@@ -57,6 +32,10 @@ async function eventually(check: () => Promise<void>, timeoutMs = 15_000): Promi
     }
   }
 }
+
+const jobsDone = async (t: TestApp, queue: string) =>
+  (await t.metrics.jobs.get()).values.find((v) => v.labels.queue === queue && v.labels.outcome === 'done')
+    ?.value ?? 0;
 
 const fallbacks = async (t: TestApp, reason: string) =>
   (await t.metrics.feedFallbacks.get()).values.find((v) => v.labels.reason === reason)?.value ?? 0;
@@ -186,13 +165,16 @@ for (const shape of await availableShapes()) {
 
     it('skips idle followers in fan-out and rebuilds their timeline when they come back', async () => {
       const [author, idle] = await activeUsers(t, 2);
+      // The follow's backfill job must be over first, or it could bring the post in itself.
+      const reconciled = await jobsDone(t, 'feed.graph');
       await act(t, idle!, 'POST', `/users/${author!.id}/follow`);
+      await eventually(async () => expect(await jobsDone(t, 'feed.graph')).toBe(reconciled + 1));
       await sql`UPDATE users SET feed_read_at = now() - interval '40 days' WHERE id = ${idle!.id}`.execute(
         t.infra.store.db,
       );
       const id = await post(t, author!);
       await eventually(async () => expect(await feed(t, author!)).toEqual([id]));
-      await eventually(async () => expect(await jobsDone(t)).toBe(true));
+      await eventually(async () => expect(await queuesDrained(t)).toBe(true));
       expect(await t.infra.timelines.home.range(idle!.id, { limit: 9 })).toEqual([]);
       const stale = await fallbacks(t, 'stale');
       expect(await feed(t, idle!)).toEqual([id]);
@@ -253,16 +235,6 @@ async function mode(t: TestApp, user: FastUser) {
       .where('id', '=', user.id)
       .executeTakeFirstOrThrow()
   ).feed_mode;
-}
-
-async function jobsDone(t: TestApp): Promise<boolean> {
-  const stats = await t.infra.queue.stats();
-  const pending = await t.infra.store.db
-    .selectFrom('outbox')
-    .select((eb) => eb.fn.countAll<string>().as('n'))
-    .where('published_at', 'is', null)
-    .executeTakeFirstOrThrow();
-  return Number(pending.n) === 0 && stats.every((s) => s.ready === 0);
 }
 
 if ((await availableShapes()).includes('services'))
