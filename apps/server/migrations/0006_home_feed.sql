@@ -10,7 +10,6 @@ ALTER TABLE users ADD COLUMN feed_read_at timestamptz;
 -- posts into followers' timelines before the author goes back to push (feed/fanout.ts).
 ALTER TABLE users ADD COLUMN feed_mode text NOT NULL DEFAULT 'push'
   CHECK (feed_mode IN ('push', 'pull', 'demoting'));
-CREATE INDEX users_pulled ON users (id) WHERE feed_mode <> 'push';
 
 -- Fan-out pages through an author's approved followers newest-follow first (keyset on id),
 -- a thousand at a time: covering the follower id makes each page an index-only scan.

@@ -112,7 +112,7 @@ export class FeedService {
     }
   }
 
-  /** Waits for background rebuilds (shutdown, tests). */
+  /** Waits for the background rebuilds this process started (tests use it to observe them). */
   async settle(): Promise<void> {
     await Promise.all(this.#repairs.values());
   }
