@@ -167,6 +167,28 @@ export interface SchemaMigrationsTable {
   applied_at: CreatedAt;
 }
 
+export interface LikesTable {
+  post_id: Int8;
+  user_id: Int8;
+  id: Int8;
+  created_at: CreatedAt;
+}
+
+export interface CommentsTable {
+  post_id: Int8;
+  id: Int8;
+  author_id: Int8;
+  body: string;
+  created_at: CreatedAt;
+}
+
+export interface SavesTable {
+  user_id: Int8;
+  post_id: Int8;
+  id: Int8;
+  created_at: CreatedAt;
+}
+
 export interface Database {
   users: UsersTable;
   media: MediaTable;
@@ -183,5 +205,8 @@ export interface Database {
   follows: FollowsTable;
   blocks: BlocksTable;
   mutes: MutesTable;
+  likes: LikesTable;
+  comments: CommentsTable;
+  saves: SavesTable;
   schema_migrations: SchemaMigrationsTable;
 }

@@ -25,7 +25,6 @@ export const topics = {
   'media.uploaded': Type.Object({ mediaId: MediaId }, { additionalProperties: false }),
   /** Renditions are stored; posts waiting for this media item can publish. */
   'media.ready': Type.Object({ mediaId: MediaId }, { additionalProperties: false }),
-  /** The item will never be ready (`code` says why); posts waiting for it fail. */
   /** A post became visible to its audience (feeds fan out from here). */
   'post.published': Type.Object({ postId: Id64, authorId: Id64 }, { additionalProperties: false }),
   /** A post was deleted: feeds, search and storage clean up after it. */
@@ -39,6 +38,13 @@ export const topics = {
   'block.removed': Edge('blockerId', 'blockedId'),
   'mute.created': Edge('muterId', 'mutedId'),
   'mute.removed': Edge('muterId', 'mutedId'),
+  /** Engagement, for notifications (handlers re-read: an unliked post notifies nobody). */
+  'like.created': Type.Object({ postId: Id64, userId: Id64 }, { additionalProperties: false }),
+  'comment.created': Type.Object(
+    { commentId: Id64, postId: Id64, authorId: Id64 },
+    { additionalProperties: false },
+  ),
+  /** The item will never be ready (`code` says why); posts waiting for it fail. */
   'media.failed': Type.Object(
     { mediaId: MediaId, code: Type.String({ minLength: 1, maxLength: 64 }) },
     { additionalProperties: false },
