@@ -19,6 +19,10 @@ import { mediaRoutes } from './media/media.routes.js';
 import { graphRoutes } from './graph/graph.routes.js';
 import { postsRoutes } from './posts/posts.routes.js';
 import { feedRoutes } from './feed/feed.routes.js';
+import { notificationsRoutes } from './notifications/notifications.routes.js';
+import { searchRoutes } from './search/search.routes.js';
+import { commentsRoutes } from './engagement/comments.routes.js';
+import { engagementRoutes } from './engagement/engagement.routes.js';
 import type { Metrics } from './observability/metrics.js';
 import type { Services } from './wiring.js';
 
@@ -84,6 +88,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
         graphRoutes(typed, services);
         postsRoutes(typed, services);
         feedRoutes(typed, services);
+        notificationsRoutes(typed, services);
+        searchRoutes(typed, services);
+        engagementRoutes(typed, services);
+        commentsRoutes(typed, services);
       },
       { prefix: '/api/v1' },
     );

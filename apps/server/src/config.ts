@@ -44,6 +44,9 @@ const Env = Type.Object({
   REFRESH_TOKEN_TTL_DAYS: Type.Integer({ minimum: 1, maximum: 365, default: 30 }),
   MEDIA_QUOTA_BYTES: Type.Integer({ minimum: 0, default: 0, description: '0 for unlimited' }),
   MEDIA_UPLOADS_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 100_000, default: 100 }),
+  LIKES_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 100_000, default: 60 }),
+  COMMENTS_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 100_000, default: 30 }),
+  NOTIFICATIONS_HEARTBEAT_SECONDS: Type.Number({ minimum: 0.05, maximum: 300, default: 20 }),
   FEED_TIMELINE_CAP: Type.Integer({ minimum: 20, maximum: 10_000, default: 800 }),
   FEED_ACTIVE_DAYS: Type.Integer({ minimum: 1, maximum: 3650, default: 30 }),
   CELEBRITY_FOLLOWERS: Type.Integer({ minimum: 1, default: 10_000 }),
@@ -92,6 +95,10 @@ export interface Config {
     readonly uploadsPerMinute: number;
   };
   readonly feed: FeedSettings;
+  /** How often an open notification stream gets a heartbeat (and its session is re-checked). */
+  readonly notifications: { readonly heartbeatMs: number };
+  /** Per-user budgets; likes and unlikes share one. */
+  readonly engagement: { readonly likesPerMinute: number; readonly commentsPerMinute: number };
 }
 
 /** The home feed's knobs (feed/fanout.ts explains each). */
@@ -290,6 +297,11 @@ export function loadConfig(environment: Record<string, string | undefined>, cwd 
       celebrityFollowers: env.CELEBRITY_FOLLOWERS,
       backfillPosts: env.FEED_BACKFILL_POSTS,
       fanoutBatch: env.FEED_FANOUT_BATCH,
+    },
+    notifications: { heartbeatMs: Math.round(env.NOTIFICATIONS_HEARTBEAT_SECONDS * 1000) },
+    engagement: {
+      likesPerMinute: env.LIKES_PER_MINUTE,
+      commentsPerMinute: env.COMMENTS_PER_MINUTE,
     },
   };
 }

@@ -38,9 +38,18 @@ import { FeedService } from './feed/feed.service.js';
 import { FeedWriter } from './feed/feed.writer.js';
 import { fanOutJob, graphJob, retractJob } from './feed/feed.worker.js';
 import { PostHydrator } from './posts/hydrate.js';
+import { DiscoveryService } from './search/search.service.js';
+import { rankDiscoveryJob } from './search/search.worker.js';
+import { createEngagement, type Engagement } from './engagement/engagement.js';
 import { PostsService } from './posts/posts.service.js';
 import { cleanupDeletedPostJob, failPostsJob, publishReadyJob } from './posts/posts.worker.js';
 import { MediaService } from './media/media.service.js';
+import { MemoryNotificationBus } from './adapters/memory/memory-notification-bus.js';
+import { RedisNotificationBus } from './adapters/redis/redis-notification-bus.js';
+import { createNotifications } from './notifications/notifications.js';
+import type { NotificationServices } from './notifications/notifications.routes.js';
+import { createNotificationsJob } from './notifications/notifications.worker.js';
+import type { NotificationBus } from './ports/notification-bus.js';
 import { MediaUrls } from './media/media-view.js';
 import { processMediaJob, reconcileMediaJob } from './media/media.worker.js';
 import type { ImageCodec } from './ports/image-codec.js';
@@ -65,6 +74,8 @@ export interface Infrastructure {
   /** JWT_SECRET (or the embedded one) signs tokens; purpose-derived keys sign URLs. */
   readonly jwtSecret: Uint8Array;
   readonly signers: { readonly upload: UrlSigner; readonly media: UrlSigner };
+  /** New notifications, from the worker that made them to the API process holding the stream. */
+  readonly notificationBus: NotificationBus;
   /** What /readyz probes. */
   readonly dependencies: readonly DependencyCheck[];
   close(): Promise<void>;
@@ -116,6 +127,7 @@ export async function openInfrastructure(
     let cache: Cache;
     let rateLimiter: RateLimiter;
     let timelines: Infrastructure['timelines'];
+    let notificationBus: NotificationBus;
     if (config.redis) {
       const redis: RedisClient = createRedisClient(config.redis);
       closers.push(async () => {
@@ -137,7 +149,13 @@ export async function openInfrastructure(
         authors: new RedisTimelineStore(redis, redisKeys.authorPosts),
       };
       dependencies.push({ name: 'redis', check: () => redisCache.ping() });
+      const bus = new RedisNotificationBus(redis, config.redis.keyPrefix, (err) =>
+        log.debug({ err }, 'redis notification subscriber error'),
+      );
+      closers.push(() => bus.close());
+      notificationBus = bus;
     } else {
+      notificationBus = new MemoryNotificationBus();
       cache = new MemoryCache();
       rateLimiter = new MemoryRateLimiter();
       timelines = { home: new MemoryTimelineStore(), authors: new MemoryTimelineStore() };
@@ -199,6 +217,7 @@ export async function openInfrastructure(
       codec,
       jwtSecret,
       signers,
+      notificationBus,
       dependencies,
       close,
     };
@@ -214,6 +233,9 @@ export interface Services {
   readonly graph: GraphService;
   readonly posts: PostsService;
   readonly feed: FeedService;
+  readonly discovery: DiscoveryService;
+  readonly engagement: Engagement;
+  readonly notifications: NotificationServices;
   readonly media: MediaService;
   readonly delivery: MediaDelivery;
   /** The embedded shape's upload route (S3 takes uploads itself). */
@@ -239,6 +261,14 @@ export function createServices(
     hydrator,
     log.child({ component: 'feed' }),
   );
+  const engagement = createEngagement({
+    db,
+    users,
+    hydrator,
+    rateLimiter: infra.rateLimiter,
+    limits: config.engagement,
+  });
+  const discovery = new DiscoveryService(db, users, hydrator);
   const sessions = new SessionService({
     db,
     cache: infra.cache,
@@ -247,6 +277,15 @@ export function createServices(
     metrics,
     log: log.child({ component: 'sessions' }),
     refreshTokenTtlMs: config.refreshTokenTtlMs,
+  });
+  const notifications = createNotifications({
+    db,
+    users,
+    posts: hydrator,
+    bus: infra.notificationBus,
+    sessions,
+    heartbeatMs: config.notifications.heartbeatMs,
+    log: log.child({ component: 'notifications' }),
   });
   const accounts = new AccountService({
     db,
@@ -275,7 +314,19 @@ export function createServices(
   });
   const localUploads =
     infra.objects.kind === 'local-disk' ? { objects: infra.objects, signer: infra.signers.upload } : null;
-  return { accounts, sessions, graph, posts, feed, media, delivery, localUploads };
+  return {
+    accounts,
+    sessions,
+    graph,
+    posts,
+    feed,
+    discovery,
+    engagement,
+    notifications,
+    media,
+    delivery,
+    localUploads,
+  };
 }
 
 function feedDeps(infra: Infrastructure, config: Config, log: Logger, metrics: Metrics) {
@@ -331,5 +382,11 @@ export function createJobHandlers(
       log.child({ job: 'accounts.prune-sessions' }),
     ),
     'outbox.prune': pruneOutboxJob(infra.store.db, log.child({ job: 'outbox.prune' })),
+    'notifications.create': createNotificationsJob({
+      db: infra.store.db,
+      bus: infra.notificationBus,
+      log: log.child({ job: 'notifications.create' }),
+    }),
+    'discovery.rank': rankDiscoveryJob(infra.store.db, log.child({ job: 'discovery.rank' })),
   };
 }

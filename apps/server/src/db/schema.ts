@@ -24,6 +24,8 @@ export interface UsersTable {
   following_count: Generated<number>;
   feed_read_at: NullableTimestamp;
   feed_mode: ColumnType<FeedMode, FeedMode | undefined, FeedMode>;
+  /** Notifications with ids at or below this are read (0: none). */
+  notifications_read_upto: ColumnType<string, string | undefined, string>;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }
@@ -189,6 +191,40 @@ export interface SavesTable {
   created_at: CreatedAt;
 }
 
+export interface ExploreGenerationsTable {
+  generation: GeneratedInt8;
+  computed_at: CreatedAt;
+}
+
+export interface ExploreRankingTable {
+  generation: Int8;
+  rank: number;
+  post_id: Int8;
+  score: number;
+}
+
+export interface TrendingHashtagsTable {
+  rank: number;
+  hashtag_id: Int8;
+  window_count: number;
+  score: number;
+  computed_at: CreatedAt;
+}
+
+export type NotificationType =
+  'like' | 'comment' | 'follow' | 'follow_request' | 'follow_accepted' | 'mention';
+
+export interface NotificationsTable {
+  recipient_id: Int8;
+  id: Int8;
+  type: NotificationType;
+  actor_id: Int8;
+  post_id: ColumnType<string | null, string | null | undefined, string | null>;
+  comment_id: ColumnType<string | null, string | null | undefined, string | null>;
+  dedupe_key: string;
+  created_at: CreatedAt;
+}
+
 export interface Database {
   users: UsersTable;
   media: MediaTable;
@@ -208,5 +244,9 @@ export interface Database {
   likes: LikesTable;
   comments: CommentsTable;
   saves: SavesTable;
+  explore_generations: ExploreGenerationsTable;
+  explore_ranking: ExploreRankingTable;
+  trending_hashtags: TrendingHashtagsTable;
+  notifications: NotificationsTable;
   schema_migrations: SchemaMigrationsTable;
 }

@@ -37,6 +37,34 @@ export function installAuthentication(app: App, sessions: SessionService): void 
   });
 }
 
+/**
+ * For the one route a browser's EventSource calls (it cannot send headers): the access token
+ * may also come as `?access_token=`. Only routes that add this hook accept it, the header wins
+ * when both are sent, and the request log never records query strings (lifecycle.ts).
+ */
+export function acceptQueryToken(sessions: SessionService) {
+  return async (request: FastifyRequest): Promise<void> => {
+    if (request.headers.authorization !== undefined) return;
+    const token = queryToken(request);
+    if (token === undefined) return;
+    if (!JWT.test(token)) throw unauthorized('invalid_token', 'The access token is not valid.');
+    request.viewer = await sessions.authenticate(token);
+  };
+}
+
+/** The access token this request authenticated with (header, or the query where accepted). */
+export function accessTokenOf(request: FastifyRequest): string | null {
+  const header = request.headers.authorization;
+  if (header !== undefined) return BEARER.exec(header)?.[1] ?? null;
+  return queryToken(request) ?? null;
+}
+
+const JWT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+const queryToken = (request: FastifyRequest) => {
+  const value = (request.query as { access_token?: unknown } | undefined)?.access_token;
+  return typeof value === 'string' ? value : undefined;
+};
+
 export function requireViewer(request: FastifyRequest): AccessClaims {
   if (!request.viewer) throw unauthorized('unauthenticated', 'Log in to do this.');
   return request.viewer;

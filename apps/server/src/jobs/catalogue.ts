@@ -148,6 +148,27 @@ export const jobs = {
     timeoutMs: 60_000,
     description: 're-queue media stuck in processing; forget upload slots nobody used',
   },
+  'discovery.rank': {
+    topics: ['maintenance.frequent'],
+    concurrency: 1,
+    maxAttempts: 3,
+    timeoutMs: 120_000,
+    description: 'score recent public posts into a new explore generation; recompute trending hashtags',
+  },
+  'notifications.create': {
+    topics: [
+      'like.created',
+      'comment.created',
+      'follow.created',
+      'follow.requested',
+      'follow.accepted',
+      'post.published',
+    ],
+    concurrency: 4,
+    maxAttempts: 10,
+    timeoutMs: 30_000,
+    description: 'notify the people an action concerns (like, comment, follow, request, approval, mention)',
+  },
 } as const satisfies Record<string, JobDefinition>;
 
 export type JobName = keyof typeof jobs;

@@ -10,8 +10,17 @@ export function createLogger(
     base: { service: 'glimpse' },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: {
-      paths: ['req.headers.authorization', '*.password', '*.refreshToken', '*.accessToken'],
+      paths: ['req.headers.authorization', '*.password', '*.refreshToken', '*.accessToken', '*.access_token'],
       censor: '[redacted]',
+    },
+    // A request logged whole would carry its query string, where the notification stream takes
+    // an access token (EventSource cannot send headers): only the path is kept.
+    serializers: {
+      req: (req: { method?: string; url?: string; id?: string }) => ({
+        method: req.method,
+        url: req.url?.split('?')[0],
+        id: req.id,
+      }),
     },
     ...(config.logFormat === 'pretty'
       ? {

@@ -8,8 +8,9 @@ import type { PostRow } from './posts.repo.js';
 /**
  * Posts as the API shows them, for one viewer, in a fixed number of queries however many
  * posts there are: authors (with the viewer's relationship), media in order, hashtags and
- * mentions. Posts whose author the viewer may not see are dropped (the caller has already
- * checked visibility; this is the last guard, never the only one).
+ * mentions, and (for a signed-in viewer) whether they liked and saved each. Posts whose author
+ * the viewer may not see are dropped (the caller has already checked visibility; this is the
+ * last guard, never the only one).
  */
 export class PostHydrator {
   constructor(
@@ -21,7 +22,7 @@ export class PostHydrator {
   async hydrate(viewer: string | null, rows: readonly PostRow[]): Promise<Post[]> {
     if (rows.length === 0) return [];
     const ids = rows.map((r) => r.id);
-    const [authors, media, hashtags, mentions] = await Promise.all([
+    const [authors, media, hashtags, mentions, mine] = await Promise.all([
       this.users.many(
         viewer,
         rows.map((r) => r.author_id),
@@ -39,12 +40,20 @@ export class PostHydrator {
           name: string;
         }>`SELECT pm.post_id, u.username AS name FROM post_mentions pm JOIN users u ON u.id = pm.user_id WHERE pm.post_id = ANY(${ids}::bigint[]) ORDER BY u.username`,
       ),
+      this.#engagement(viewer, ids),
     ]);
     return rows.flatMap((row) => {
       const author = authors.get(row.author_id);
       if (!author) return [];
       return [
-        toPost(row, author, media.get(row.id) ?? [], hashtags.get(row.id) ?? [], mentions.get(row.id) ?? []),
+        toPost(
+          row,
+          author,
+          media.get(row.id) ?? [],
+          hashtags.get(row.id) ?? [],
+          mentions.get(row.id) ?? [],
+          mine.get(row.id) ?? NOT_ENGAGED,
+        ),
       ];
     });
   }
@@ -67,6 +76,17 @@ export class PostHydrator {
     return byPost;
   }
 
+  /** The viewer's likes and saves among the posts, in one query; none for an anonymous viewer. */
+  async #engagement(viewer: string | null, postIds: readonly string[]): Promise<Map<string, Engaged>> {
+    if (viewer === null) return new Map();
+    const { rows } = await sql<{ post_id: string; liked: boolean; saved: boolean }>`
+      SELECT p.post_id,
+             EXISTS (SELECT 1 FROM likes l WHERE l.post_id = p.post_id AND l.user_id = ${viewer}::bigint) AS liked,
+             EXISTS (SELECT 1 FROM saves s WHERE s.user_id = ${viewer}::bigint AND s.post_id = p.post_id) AS saved
+        FROM unnest(${postIds}::bigint[]) AS p(post_id)`.execute(this.db);
+    return new Map(rows.map((r) => [r.post_id, { liked: r.liked, saved: r.saved }]));
+  }
+
   async #names(query: RawBuilder<{ post_id: string; name: string }>): Promise<Map<string, string[]>> {
     const { rows } = await query.execute(this.db);
     const byPost = new Map<string, string[]>();
@@ -75,7 +95,20 @@ export class PostHydrator {
   }
 }
 
-function toPost(row: PostRow, author: User, media: MediaRef[], hashtags: string[], mentions: string[]): Post {
+interface Engaged {
+  readonly liked: boolean;
+  readonly saved: boolean;
+}
+const NOT_ENGAGED: Engaged = { liked: false, saved: false };
+
+function toPost(
+  row: PostRow,
+  author: User,
+  media: MediaRef[],
+  hashtags: string[],
+  mentions: string[],
+  mine: Engaged,
+): Post {
   return {
     id: row.id,
     author,
@@ -88,9 +121,8 @@ function toPost(row: PostRow, author: User, media: MediaRef[], hashtags: string[
     error: row.error_code ? { code: row.error_code } : null,
     likeCount: row.like_count,
     commentCount: row.comment_count,
-    // Likes and saves arrive with the engagement work; until then nobody has liked anything.
-    likedByMe: false,
-    savedByMe: false,
+    likedByMe: mine.liked,
+    savedByMe: mine.saved,
     createdAt: row.created_at.toISOString(),
     editedAt: row.edited_at?.toISOString() ?? null,
   };

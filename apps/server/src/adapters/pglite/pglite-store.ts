@@ -1,4 +1,5 @@
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { Kysely, sql } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { Mutex } from '../../lib/mutex.js';
@@ -23,6 +24,8 @@ export async function openPGlite(dataDir: string | undefined): Promise<Relationa
   const pglite = await PGlite.create({
     ...(dataDir ? { dataDir } : {}),
     parsers: { [INT8]: (v: string) => v, [INT8_ARRAY]: parseInt8Array },
+    // Search (migration 0009) needs trigrams; PGlite bundles the extension but loads it only when asked.
+    extensions: { pg_trgm },
   });
   const mutex = new Mutex();
   const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite, mutex) });
