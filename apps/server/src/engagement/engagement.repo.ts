@@ -81,18 +81,22 @@ async function bumpLikes(db: Executor, postId: string, delta: -1 | 0 | 1): Promi
 /** One page of a post's likers, newest like first, without users a block separates from the viewer. */
 export async function likerPage(
   db: Executor,
-  options: { postId: string; viewer: string | null; after?: string; limit: number },
+  options: LikerPageOptions,
 ): Promise<{ userId: string; likeId: string }[]> {
+  return likerPageQuery(db, options).execute();
+}
+
+type LikerPageOptions = { postId: string; viewer: string | null; after?: string; limit: number };
+
+/** The builder of likerPage (explain.test.ts EXPLAINs it at scale). */
+export function likerPageQuery(db: Executor, options: LikerPageOptions) {
   let query = db
     .selectFrom('likes')
     .select(['user_id as userId', 'id as likeId'])
     .where('post_id', '=', options.postId)
     .where(visibleTo('profile', { owner: sql.ref('likes.user_id'), viewer: options.viewer }));
   if (options.after) query = query.where('id', '<', options.after);
-  return query
-    .orderBy('id', 'desc')
-    .limit(options.limit + 1)
-    .execute();
+  return query.orderBy('id', 'desc').limit(options.limit + 1);
 }
 
 // --- comments ----------------------------------------------------------------------------
@@ -167,20 +171,21 @@ export async function commentsByIds(
  * One page of a post's comments, oldest first. Comments by users a block separates from the
  * viewer are filtered here, so pages stay full and cursors stay exact.
  */
-export async function commentPage(
-  db: Executor,
-  options: { postId: string; viewer: string | null; after?: string; limit: number },
-): Promise<CommentRow[]> {
+export async function commentPage(db: Executor, options: CommentPageOptions): Promise<CommentRow[]> {
+  return commentPageQuery(db, options).execute();
+}
+
+type CommentPageOptions = { postId: string; viewer: string | null; after?: string; limit: number };
+
+/** The builder of commentPage (explain.test.ts EXPLAINs it at scale). */
+export function commentPageQuery(db: Executor, options: CommentPageOptions) {
   let query = db
     .selectFrom('comments as c')
     .select(['c.id', 'c.post_id', 'c.author_id', 'c.body', 'c.created_at'])
     .where('c.post_id', '=', options.postId)
     .where(authorVisibleSql(options.viewer));
   if (options.after) query = query.where('c.id', '>', options.after);
-  return query
-    .orderBy('c.id', 'asc')
-    .limit(options.limit + 1)
-    .execute();
+  return query.orderBy('c.id', 'asc').limit(options.limit + 1);
 }
 
 // --- saves -------------------------------------------------------------------------------
@@ -203,9 +208,16 @@ export async function deleteSave(db: Executor, userId: string, postId: string): 
  */
 export async function savedPage(
   db: Executor,
-  options: { userId: string; after?: string; limit: number },
+  options: SavedPageOptions,
 ): Promise<{ postId: string; saveId: string }[]> {
-  const { rows } = await sql<{ postId: string; saveId: string }>`
+  return (await savedPageQuery(options).execute(db)).rows;
+}
+
+type SavedPageOptions = { userId: string; after?: string; limit: number };
+
+/** The statement of savedPage (explain.test.ts EXPLAINs it at scale). */
+export function savedPageQuery(options: SavedPageOptions) {
+  return sql<{ postId: string; saveId: string }>`
     SELECT s.post_id AS "postId", s.id AS "saveId"
       FROM saves s
       JOIN posts p ON p.id = s.post_id
@@ -214,6 +226,5 @@ export async function savedPage(
        ${options.after ? sql`AND s.id < ${options.after}::bigint` : sql``}
        AND ${postVisibleSql(options.userId)}
      ORDER BY s.id DESC
-     LIMIT ${options.limit + 1}`.execute(db);
-  return rows;
+     LIMIT ${options.limit + 1}`;
 }

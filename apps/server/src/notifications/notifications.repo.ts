@@ -115,16 +115,22 @@ export async function gateFacts(
  * The notifications `viewer` may see today: not from an account blocked either way (the
  * profile rule) or muted by the viewer, and only about posts the viewer may still see (the
  * content rule; a deleted post takes its notifications at once). Evaluated in SQL so a page is
- * never thinned after the fact.
+ * never thinned after the fact. The post is reached through `FROM_SHOWN`'s left joins, one
+ * index lookup per notification: an `EXISTS` under `OR` is planned as a hashed subplan that
+ * reads every post (explain.test.ts).
  */
 function shownTo(viewer: string): RawBuilder<SqlBool> {
   return sql<SqlBool>`${visibleTo('profile', { owner: sql.ref('n.actor_id'), viewer })}
     AND NOT EXISTS (SELECT 1 FROM mutes m WHERE m.muter_id = ${viewer}::bigint AND m.muted_id = n.actor_id)
-    AND (n.post_id IS NULL OR EXISTS (
-      SELECT 1 FROM posts p JOIN users pa ON pa.id = p.author_id
-       WHERE p.id = n.post_id AND p.deleted_at IS NULL AND p.status = 'published'
-         AND ${visibleTo('content', { owner: sql.ref('p.author_id'), ownerPrivate: sql.ref('pa.is_private'), viewer })}))`;
+    AND (n.post_id IS NULL OR (
+      p.deleted_at IS NULL AND p.status = 'published'
+      AND ${visibleTo('content', { owner: sql.ref('p.author_id'), ownerPrivate: sql.ref('pa.is_private'), viewer })}))`;
 }
+
+/** The notifications and, for those about a post, the post and its author (what shownTo reads). */
+const FROM_SHOWN = sql`notifications n
+  LEFT JOIN posts p ON p.id = n.post_id
+  LEFT JOIN users pa ON pa.id = p.author_id`;
 
 const COLUMNS = sql`n.id, n.type, n.actor_id, n.post_id, n.comment_id, n.created_at`;
 
@@ -134,14 +140,18 @@ export async function pageFor(
   viewer: string,
   page: { before: string | undefined; limit: number },
 ): Promise<NotificationRow[]> {
-  const { rows } = await sql<NotificationRow>`
-    SELECT ${COLUMNS} FROM notifications n
+  return (await pageQuery(viewer, page).execute(db)).rows;
+}
+
+/** The statement of pageFor (explain.test.ts EXPLAINs it at scale). */
+export function pageQuery(viewer: string, page: { before: string | undefined; limit: number }) {
+  return sql<NotificationRow>`
+    SELECT ${COLUMNS} FROM ${FROM_SHOWN}
      WHERE n.recipient_id = ${viewer}::bigint
        ${page.before === undefined ? sql`` : sql`AND n.id < ${page.before}::bigint`}
        AND ${shownTo(viewer)}
      ORDER BY n.id DESC
-     LIMIT ${page.limit + 1}`.execute(db);
-  return rows;
+     LIMIT ${page.limit + 1}`;
 }
 
 /** Oldest first after `after` (a stream's replay), or exactly `ids` (live events). */
@@ -153,7 +163,7 @@ export async function rowsFor(
   const where =
     'ids' in which ? sql`n.id = ANY(${[...which.ids]}::bigint[])` : sql`n.id > ${which.after}::bigint`;
   const { rows } = await sql<NotificationRow>`
-    SELECT ${COLUMNS} FROM notifications n
+    SELECT ${COLUMNS} FROM ${FROM_SHOWN}
      WHERE n.recipient_id = ${viewer}::bigint AND ${where} AND ${shownTo(viewer)}
      ORDER BY n.id
      ${'ids' in which ? sql`` : sql`LIMIT ${which.limit}`}`.execute(db);
@@ -165,15 +175,20 @@ export async function rowsFor(
  * recipient's index from the marker up and stops at the cap, so it stays cheap for anyone.
  */
 export async function readState(db: Executor, viewer: string): Promise<{ marker: string; unread: number }> {
-  const { rows } = await sql<{ marker: string; unread: string }>`
-    SELECT u.notifications_read_upto AS marker,
-      (SELECT count(*) FROM (
-         SELECT 1 FROM notifications n
-          WHERE n.recipient_id = u.id AND n.id > u.notifications_read_upto AND ${shownTo(viewer)}
-          LIMIT ${UNREAD_COUNT_CAP}) capped) AS unread
-      FROM users u WHERE u.id = ${viewer}::bigint`.execute(db);
+  const { rows } = await readStateQuery(viewer).execute(db);
   const row = rows[0];
   return { marker: row?.marker ?? '0', unread: Number(row?.unread ?? 0) };
+}
+
+/** The statement of readState (explain.test.ts EXPLAINs it at scale). */
+export function readStateQuery(viewer: string) {
+  return sql<{ marker: string; unread: string }>`
+    SELECT u.notifications_read_upto AS marker,
+      (SELECT count(*) FROM (
+         SELECT 1 FROM ${FROM_SHOWN}
+          WHERE n.recipient_id = u.id AND n.id > u.notifications_read_upto AND ${shownTo(viewer)}
+          LIMIT ${UNREAD_COUNT_CAP}) capped) AS unread
+      FROM users u WHERE u.id = ${viewer}::bigint`;
 }
 
 export async function readMarker(db: Executor, viewer: string): Promise<string> {

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Executor } from '../db/executor.js';
-import type { Topic, TopicPayload } from '../jobs/catalogue.js';
+import { jobs, type Topic, type TopicPayload } from '../jobs/catalogue.js';
 import { MAX_MENTIONS, parseCaption } from '../posts/caption.js';
 import type { NewNotification } from './notifications.repo.js';
 
@@ -126,14 +126,7 @@ async function commentCandidates(db: Executor, commentId: string): Promise<Candi
   return candidates;
 }
 
-export const isSourceTopic = (topic: string): topic is SourceTopic =>
-  (
-    [
-      'like.created',
-      'comment.created',
-      'post.published',
-      'follow.created',
-      'follow.requested',
-      'follow.accepted',
-    ] as Topic[]
-  ).includes(topic as Topic);
+/** The events that can notify someone: exactly what the notifications.create job subscribes to. */
+export const SOURCE_TOPICS: readonly Topic[] = jobs['notifications.create'].topics;
+
+export const isSourceTopic = (topic: string): topic is SourceTopic => SOURCE_TOPICS.includes(topic as Topic);

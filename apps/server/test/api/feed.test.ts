@@ -10,6 +10,7 @@ import { availableShapes, startTestApp, type TestApp } from '../support/app.js';
 import { call } from '../support/client.js';
 import { insertUsers, type FastUser } from '../support/fast-users.js';
 import { createPostId, queuesDrained, wholeFeed } from '../support/feed.js';
+import { eventually } from '../support/wait.js';
 
 const CELEBRITY = 3;
 
@@ -20,18 +21,6 @@ const act = async (t: TestApp, user: FastUser, method: 'POST' | 'DELETE', path: 
   const reply = await call(t.app, method, `/api/v1${path}`, { token: user.token });
   expect(reply.status).toBeLessThan(300);
 };
-
-async function eventually(check: () => Promise<void>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-}
 
 const jobsDone = async (t: TestApp, queue: string) =>
   (await t.metrics.jobs.get()).values.find((v) => v.labels.queue === queue && v.labels.outcome === 'done')

@@ -22,6 +22,9 @@ for (const shape of await availableShapes()) {
       media: string;
       hiddenMedia: string;
       requester: TestUser;
+      /** The owner's comment on their public post; the hidden account's on its private one. */
+      publicComment: string;
+      privateComment: string;
     };
 
     /** Everything a mutation could touch, as one comparable value. */
@@ -38,6 +41,11 @@ for (const shape of await availableShapes()) {
           q(
             sql`SELECT id, display_name, is_private, post_count, follower_count, following_count FROM users ORDER BY id`,
           ),
+          q(sql`SELECT post_id, user_id FROM likes ORDER BY 1, 2`),
+          q(sql`SELECT id, post_id, author_id, body FROM comments ORDER BY id`),
+          q(sql`SELECT user_id, post_id FROM saves ORDER BY 1, 2`),
+          q(sql`SELECT id, like_count, comment_count FROM posts ORDER BY id`),
+          q(sql`SELECT id, notifications_read_upto FROM users ORDER BY id`),
         ]),
       );
     };
@@ -51,12 +59,25 @@ for (const shape of await availableShapes()) {
       await makePrivate(t, hidden);
       await follow(t, requester, hidden); // a pending request to `hidden`
       const media = await readyMedia(t, owner.user.id);
+      const publicPost = (await createPost(t, owner)).id;
+      const privatePost = (await createPost(t, hidden)).id;
+      const comment = async (user: TestUser, post: string) =>
+        (
+          (
+            await call(t.app, 'POST', `/api/v1/posts/${post}/comments`, {
+              token: user.accessToken,
+              body: { body: 'mine' },
+            })
+          ).body as { id: string }
+        ).id;
       ids = {
-        publicPost: (await createPost(t, owner)).id,
-        privatePost: (await createPost(t, hidden)).id,
+        publicPost,
+        privatePost,
         media,
         hiddenMedia: await readyMedia(t, hidden.user.id),
         requester,
+        publicComment: await comment(owner, publicPost),
+        privateComment: await comment(hidden, privatePost),
       };
     });
     afterAll(() => t?.close());
@@ -86,6 +107,18 @@ for (const shape of await availableShapes()) {
       ['DELETE', () => `/api/v1/users/${owner.user.id}/follow`, 200],
       ['DELETE', () => `/api/v1/users/${owner.user.id}/block`, 204],
       ['DELETE', () => `/api/v1/users/${owner.user.id}/mute`, 204],
+      // Engagement on a post the intruder may not see, and other people's comments.
+      ['POST', () => `/api/v1/posts/${ids.privatePost}/like`, 404],
+      ['DELETE', () => `/api/v1/posts/${ids.privatePost}/like`, 404],
+      ['GET', () => `/api/v1/posts/${ids.privatePost}/likes`, 404],
+      ['POST', () => `/api/v1/posts/${ids.privatePost}/comments`, 404, { body: 'hello' }],
+      ['GET', () => `/api/v1/posts/${ids.privatePost}/comments`, 404],
+      ['POST', () => `/api/v1/posts/${ids.privatePost}/save`, 404],
+      ['DELETE', () => `/api/v1/posts/${ids.privatePost}/save`, 404],
+      ['DELETE', () => `/api/v1/comments/${ids.privateComment}`, 404],
+      ['DELETE', () => `/api/v1/comments/${ids.publicComment}`, 403],
+      // Reading and marking notifications only ever touches the caller's own.
+      ['POST', () => `/api/v1/notifications/read`, 204, { upTo: '9223372036854775807' }],
     ];
 
     it.each(

@@ -10,37 +10,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccessTokens } from '../../src/accounts/tokens.js';
 import type { App } from '../../src/http/types.js';
 import { createNotificationsJob } from '../../src/notifications/notifications.worker.js';
+import { SOURCE_TOPICS } from '../../src/notifications/sources.js';
 import { MAX_STREAMS_PER_USER } from '../../src/notifications/stream.js';
 import { availableShapes, startTestApp, type TestApp } from '../support/app.js';
 import { call, registerUser } from '../support/client.js';
 import { insertUsers, type FastUser } from '../support/fast-users.js';
 import { openSse, payloadOf, type SseStream } from '../support/sse.js';
 import { readyMedia } from '../support/world.js';
+import { eventually } from '../support/wait.js';
 
 type Method = 'GET' | 'POST' | 'DELETE' | 'PATCH';
 const api = (app: App, method: Method, path: string, user: { token: string }, body?: unknown) =>
   call(app, method, `/api/v1${path}`, { token: user.token, ...(body !== undefined ? { body } : {}) });
-
-async function eventually<T>(check: () => Promise<T>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
-}
-
-const SOURCE_TOPICS = [
-  'like.created',
-  'comment.created',
-  'post.published',
-  'follow.created',
-  'follow.requested',
-  'follow.accepted',
-];
 
 /**
  * Every event the notifications job takes has been handled: each such outbox row becomes one
