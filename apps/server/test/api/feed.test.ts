@@ -210,7 +210,7 @@ for (const shape of await availableShapes()) {
       const few = await count(3);
       const many = await count(20);
       expect(many).toBe(few);
-      // Session check, reader state, the page's rows, then hydration (authors, relations, media, tags, mentions).
+      // Session check, reader state, the page's rows, then hydration (authors, relations, media, tags, mentions, likes and saves).
       expect(many).toBeLessThanOrEqual(8);
     });
   });

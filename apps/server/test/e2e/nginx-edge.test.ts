@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { registerUser } from '../support/client.js';
+import { call, registerUser } from '../support/client.js';
 import { settled, uploadPhoto } from '../support/media.js';
 import { freePort } from '../support/process.js';
+import { openSse } from '../support/sse.js';
 
 const EDGE_CONF = fileURLToPath(new URL('../../../../deploy/nginx/edge.conf', import.meta.url));
 const NGINX = process.env.NGINX_PATH ?? '/usr/sbin/nginx';
@@ -45,7 +46,8 @@ describe.runIf(await nginxAvailable())(
     let edge: string;
 
     beforeAll(async () => {
-      t = await startTestApp('embedded', {}, { workers: true });
+      // Short heartbeats, so the stream test sees them pass through.
+      t = await startTestApp('embedded', { NOTIFICATIONS_HEARTBEAT_SECONDS: '0.2' }, { workers: true });
       const origin = new URL(await t.app.listen({ port: 0, host: '127.0.0.1' }));
       prefix = await mkdtemp(join(tmpdir(), 'glimpse-edge-'));
       // Started as root, nginx runs its workers as an unprivileged user: they must reach the cache.
@@ -133,6 +135,27 @@ describe.runIf(await nginxAvailable())(
       );
       const unsigned = await fetch(`${edge}${signed.pathname}`);
       expect(unsigned.status).toBe(403);
+    });
+
+    it('streams notifications and heartbeats through the edge', async () => {
+      const [ada, grace] = [await registerUser(t.app), await registerUser(t.app)];
+      const sse = await openSse(`${edge}/api/v1/notifications/stream`, {
+        authorization: `Bearer ${ada.accessToken}`,
+      });
+      try {
+        expect(sse.status).toBe(200);
+        expect(sse.headers['content-type']).toMatch(/^text\/event-stream/);
+        // Heartbeats come through as they are written, not when the response ends.
+        await sse.comment(3, 10_000);
+        const followed = await call(t.app, 'POST', `/api/v1/users/${ada.user.id}/follow`, {
+          token: grace.accessToken,
+        });
+        expect(followed.status).toBe(200);
+        const event = await sse.next((e) => e.event === 'notification', 15_000);
+        expect(JSON.parse(event.data)).toMatchObject({ type: 'follow', actor: { id: grace.user.id } });
+      } finally {
+        sse.close();
+      }
     });
   },
 );
