@@ -91,11 +91,15 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.shutdownGraceMs);
     force.unref();
+    // Each step is logged (debug), so a shutdown that overruns its grace says where it stopped.
     try {
       await app.close(); // stops accepting, lets in-flight requests finish
+      log.debug('http server closed');
       scheduler?.stop();
       await relay?.stop();
+      if (relay) log.debug('relay stopped');
       await infra.close(); // waits for running jobs, closes pools
+      log.debug('infrastructure closed');
     } catch (err) {
       log.error({ err }, 'error during shutdown');
       code = code || 1;

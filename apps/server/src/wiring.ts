@@ -100,22 +100,26 @@ export async function openInfrastructure(
   metrics: Metrics,
   options: WiringOptions = {},
 ): Promise<Infrastructure> {
-  const closers: (() => Promise<void>)[] = [];
+  // Named, so that a shutdown that hangs says on what (main.ts logs each step at debug level).
+  const closers: { name: string; close: () => Promise<void> }[] = [];
+  const onClose = (name: string, close: () => Promise<void>) => closers.push({ name, close });
   const close = async () => {
-    for (const closer of closers.reverse())
-      await closer().catch((err: unknown) => log.warn({ err }, 'close failed'));
+    for (const { name, close: closeOne } of closers.reverse()) {
+      log.debug({ dependency: name }, 'closing');
+      await closeOne().catch((err: unknown) => log.warn({ err, dependency: name }, 'close failed'));
+    }
   };
   try {
     let store = options.store;
     if (!store) {
       if (config.database.kind === 'pglite') {
-        closers.push(await lockDataDir(config.dataDir));
+        onClose('data dir lock', await lockDataDir(config.dataDir));
         store = await openPGlite(config.database.dataDir);
       } else {
         store = openPostgres({ url: config.database.url, poolSize: config.database.poolSize });
       }
       const opened = store;
-      closers.push(() => opened.close());
+      onClose('database', () => opened.close());
     }
     if (options.runMigrations !== false) {
       const { applied } = await migrate(store);
@@ -130,7 +134,7 @@ export async function openInfrastructure(
     let notificationBus: NotificationBus;
     if (config.redis) {
       const redis: RedisClient = createRedisClient(config.redis);
-      closers.push(async () => {
+      onClose('redis', async () => {
         redis.disconnect();
       });
       // Listen before waiting: ioredis reports each failed connection attempt as an error event.
@@ -152,7 +156,7 @@ export async function openInfrastructure(
       const bus = new RedisNotificationBus(redis, config.redis.keyPrefix, (err) =>
         log.debug({ err }, 'redis notification subscriber error'),
       );
-      closers.push(() => bus.close());
+      onClose('notification bus', () => bus.close());
       notificationBus = bus;
     } else {
       notificationBus = new MemoryNotificationBus();
@@ -180,7 +184,7 @@ export async function openInfrastructure(
       });
     }
     const openedQueue = queue;
-    closers.push(() => openedQueue.close());
+    onClose('job queue', () => openedQueue.close());
     metrics.setQueueStatsSource(() => queue.stats());
 
     const jwtSecret =
@@ -193,7 +197,7 @@ export async function openInfrastructure(
     let objects: ObjectStore;
     if (config.s3) {
       const s3 = new S3ObjectStore(config.s3);
-      closers.push(() => s3.close());
+      onClose('object store', () => s3.close());
       await s3.ensureBucket();
       objects = s3;
     } else {
@@ -205,7 +209,7 @@ export async function openInfrastructure(
     dependencies.push({ name: 'object-store', check: () => objects.ping() });
 
     const codec = new SharpImageCodec();
-    closers.push(() => codec.close());
+    onClose('image codec', () => codec.close());
 
     return {
       store,

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { http, runMain, startServer } from '../support/process.js';
+import { eventually } from '../support/wait.js';
 import {
   createTestDatabase,
   postgresAvailable,
@@ -85,8 +86,12 @@ describe('the real process, embedded (npm start)', { timeout: 120_000 }, () => {
     const DATA_DIR = await dataDir();
     // On a loaded CI machine (two cores, three test files at once) draining can outlast the
     // 10 s default grace; this test is about a clean exit, not a fast one.
-    const first = await startServer(null, { DATA_DIR, SHUTDOWN_GRACE_SECONDS: '60' });
-    expect(first.output()).toContain('Glimpse (all) is listening on http://localhost:');
+    // Debug logs name each shutdown step, so a hang shows where it stopped.
+    const first = await startServer(null, { DATA_DIR, SHUTDOWN_GRACE_SECONDS: '60', LOG_LEVEL: 'debug' });
+    // The line is written just after listening starts, so it can trail /healthz's first answer.
+    await eventually(async () =>
+      expect(first.output()).toContain('Glimpse (all) is listening on http://localhost:'),
+    );
     expect((await http(first.url, 'GET', '/healthz')).status).toBe(200);
     const { reg } = await accountFlow(first.url);
     await mediaFlow(first.url);
@@ -219,7 +224,7 @@ describe.runIf(services)(
           });
           expect((await http(ops.url, 'GET', '/api/v1/me')).status).toBe(404);
         }
-        expect(worker!.output()).toContain('Glimpse (worker) is listening');
+        await eventually(async () => expect(worker!.output()).toContain('Glimpse (worker) is listening'));
       } finally {
         await Promise.all(started.map((s) => s.stop()));
         await keys.clean();
