@@ -115,7 +115,7 @@ export async function gateFacts(
  * The notifications `viewer` may see today: not from an account blocked either way (the
  * profile rule) or muted by the viewer, and only about posts the viewer may still see (the
  * content rule; a deleted post takes its notifications at once). Evaluated in SQL so a page is
- * never thinned after the fact. The post is reached through `FROM_SHOWN`'s left joins, one
+ * never thinned after the fact. The post is reached through `FROM_SHOWN`'s left join, one
  * index lookup per notification: an `EXISTS` under `OR` is planned as a hashed subplan that
  * reads every post (explain.test.ts).
  */
@@ -124,13 +124,16 @@ function shownTo(viewer: string): RawBuilder<SqlBool> {
     AND NOT EXISTS (SELECT 1 FROM mutes m WHERE m.muter_id = ${viewer}::bigint AND m.muted_id = n.actor_id)
     AND (n.post_id IS NULL OR (
       p.deleted_at IS NULL AND p.status = 'published'
-      AND ${visibleTo('content', { owner: sql.ref('p.author_id'), ownerPrivate: sql.ref('pa.is_private'), viewer })}))`;
+      AND ${visibleTo('content', {
+        owner: sql.ref('p.author_id'),
+        // A per-row lookup: a join to users was planned as a hash of the whole table.
+        ownerPrivate: sql`(SELECT pa.is_private FROM users pa WHERE pa.id = p.author_id)`,
+        viewer,
+      })}))`;
 }
 
-/** The notifications and, for those about a post, the post and its author (what shownTo reads). */
-const FROM_SHOWN = sql`notifications n
-  LEFT JOIN posts p ON p.id = n.post_id
-  LEFT JOIN users pa ON pa.id = p.author_id`;
+/** The notifications and, for those about a post, the post (what shownTo reads). */
+const FROM_SHOWN = sql`notifications n LEFT JOIN posts p ON p.id = n.post_id`;
 
 const COLUMNS = sql`n.id, n.type, n.actor_id, n.post_id, n.comment_id, n.created_at`;
 

@@ -120,11 +120,13 @@ export function hashtagPostsQuery(
   const { name, viewer, before, limit } = options;
   let query = db
     .selectFrom('post_hashtags as ph')
-    .innerJoin('hashtags as h', 'h.id', 'ph.hashtag_id')
     .innerJoin('posts as p', 'p.id', 'ph.post_id')
     .innerJoin('users as u', 'u.id', 'p.author_id')
     .select('p.id')
-    .where('h.name', '=', name)
+    // The tag's id as a scalar: joined by name, the planner guessed a popular tag's rows from
+    // the average tag, then joined and sorted all of them (59 ms) instead of walking the
+    // (hashtag_id, post_id DESC) index from the top (0.2 ms).
+    .where('ph.hashtag_id', '=', (eb) => eb.selectFrom('hashtags').select('id').where('name', '=', name))
     .where('p.status', '=', 'published')
     .where('p.deleted_at', 'is', null)
     .where(
