@@ -14,8 +14,8 @@ export const NotificationType = Type.Union([
 ]);
 export type NotificationType = Static<typeof NotificationType>;
 
-/** Unread notifications are counted up to this; the count says 999 above it. */
-export const UNREAD_COUNT_CAP = 999;
+/** Unread notifications are counted up to this (a badge shows "99+"): every counted row passes the visibility filter, so the cap bounds the cost of each list read. */
+export const UNREAD_COUNT_CAP = 99;
 
 export const Notification = Type.Object(
   {

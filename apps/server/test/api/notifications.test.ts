@@ -6,6 +6,8 @@
  * this process (through Redis in the service shape): events, heartbeats, the query token,
  * Last-Event-ID replay, closing on revoke, expiry and shutdown. Two API processes: the e2e test.
  */
+import { UNREAD_COUNT_CAP } from '@glimpse/contract';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccessTokens } from '../../src/accounts/tokens.js';
 import type { App } from '../../src/http/types.js';
@@ -232,6 +234,24 @@ for (const shape of await availableShapes()) {
       await eventually(async () => expect(await kinds(author!)).toEqual([`comment:${fan!.username}`]));
       await ok(fan!, 'DELETE', `/comments/${comment.id}`);
       expect(await kinds(author!)).toEqual([]);
+    });
+
+    it(`counts unread notifications exactly up to ${UNREAD_COUNT_CAP}, then says ${UNREAD_COUNT_CAP}`, async () => {
+      const [me, actor] = await users(2);
+      const insert = (n: number, from: number) =>
+        sql`INSERT INTO notifications (recipient_id, id, type, actor_id, dedupe_key)
+            SELECT ${me!.id}::bigint, next_id(shard_of(${me!.id}::bigint)), 'follow', ${actor!.id}::bigint, 'cap:' || i
+              FROM generate_series(${from}::int, ${from + n - 1}::int) AS i`.execute(t.infra.store.db);
+      await insert(UNREAD_COUNT_CAP - 1, 0);
+      expect((await list(me!)).unreadCount).toBe(UNREAD_COUNT_CAP - 1);
+      await insert(1, UNREAD_COUNT_CAP);
+      expect((await list(me!)).unreadCount).toBe(UNREAD_COUNT_CAP);
+      await insert(20, UNREAD_COUNT_CAP + 1);
+      const page = await list(me!);
+      expect(page.unreadCount).toBe(UNREAD_COUNT_CAP);
+      // Reading all but the newest five leaves five.
+      await ok(me!, 'POST', '/notifications/read', { upTo: page.notifications[5]!.id });
+      expect((await list(me!)).unreadCount).toBe(5);
     });
 
     it('pages newest first with a cursor, in a fixed number of queries per page', async () => {
