@@ -217,6 +217,10 @@ const SEED = [
         FROM likes l JOIN posts p ON p.id = l.post_id WHERE l.id <= ${N} AND p.author_id <> l.user_id`,
   sql`INSERT INTO notifications (recipient_id, id, type, actor_id, dedupe_key)
       SELECT 1, ${4 * N} + i, 'follow', 1 + i * 97, 'follow:' || (1 + i * 97) FROM generate_series(1, 1000) AS i`,
+  // The viewer is popular: 10,000 like notifications about their posts, all unread.
+  sql`INSERT INTO notifications (recipient_id, id, type, actor_id, post_id, dedupe_key)
+      SELECT 1, ${5 * N} + i, 'like', 2 + (i * 7) % (${N} - 1), 1 + (i * 13) % ${N}, 'seed:' || i
+        FROM generate_series(1, 10000) AS i`,
 ];
 
 /** Every node of a plan tree (InitPlans and SubPlans hang under `Plans` too). */
