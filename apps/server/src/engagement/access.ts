@@ -1,23 +1,8 @@
 import type { Executor } from '../db/executor.js';
 import type { UserDirectory } from '../graph/user-directory.js';
-import { postVisible } from '../graph/visibility.js';
 import { notFound } from '../lib/errors.js';
-import { findPosts, type PostRow } from '../posts/posts.repo.js';
-
-/** The post if the viewer may see it (the policy of GET /posts/{id}); otherwise 404. */
-export async function visiblePost(
-  db: Executor,
-  users: UserDirectory,
-  viewer: string | null,
-  postId: string,
-): Promise<PostRow> {
-  const [row] = await findPosts(db, [postId]);
-  if (!row) throw notFound('post');
-  const facts = await users.facts(viewer, row.author_id);
-  if (!facts || !postVisible({ status: row.status, deleted: row.deleted_at !== null }, facts))
-    throw notFound('post');
-  return row;
-}
+import type { PostRow } from '../posts/posts.repo.js';
+import { visiblePost } from '../posts/visible-post.js';
 
 /**
  * The post if it can take likes, comments and saves from the viewer: visible to them and

@@ -4,7 +4,8 @@ import type { UserDirectory } from '../graph/user-directory.js';
 import { appendToOutbox } from '../jobs/outbox.js';
 import { decodeCursor, paginate } from '../lib/cursor.js';
 import type { RateLimiter } from '../ports/rate-limiter.js';
-import { engageablePost, gone, visiblePost } from './access.js';
+import { visiblePost } from '../posts/visible-post.js';
+import { engageablePost, gone } from './access.js';
 import * as repo from './engagement.repo.js';
 import { perMinute, spend } from './limits.js';
 

@@ -7,6 +7,7 @@ import { decodeCursor, paginate } from '../lib/cursor.js';
 import { AppError, forbidden, invalidFields, notFound } from '../lib/errors.js';
 import { MAX_HASHTAGS, MAX_MENTIONS, parseCaption } from './caption.js';
 import type { PostHydrator } from './hydrate.js';
+import { visiblePost } from './visible-post.js';
 import * as posts from './posts.repo.js';
 
 /**
@@ -169,14 +170,8 @@ export class PostsService {
     return (await this.hydrator.hydrate(viewer, rows))[0]!;
   }
 
-  /** The post if the viewer may see it; otherwise 404, whatever the reason. */
-  async #visible(viewer: string | null, postId: string): Promise<posts.PostRow> {
-    const [row] = await posts.findPosts(this.db, [postId]);
-    if (!row) throw notFound('post');
-    const facts = await this.users.facts(viewer, row.author_id);
-    if (!facts || !postVisible({ status: row.status, deleted: row.deleted_at !== null }, facts))
-      throw notFound('post');
-    return row;
+  #visible(viewer: string | null, postId: string): Promise<posts.PostRow> {
+    return visiblePost(this.db, this.users, viewer, postId);
   }
 
   /** The viewer's own post: someone else's visible post is 403, an invisible one 404. */
