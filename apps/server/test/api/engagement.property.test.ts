@@ -24,6 +24,7 @@ import { SOURCE_TOPICS } from '../../src/notifications/sources.js';
 import { EXPLORE_SIZE } from '../../src/search/explore.js';
 import { recomputeDiscovery } from '../../src/search/search.worker.js';
 import { availableShapes, startTestApp, type TestApp } from '../support/app.js';
+import { checkWorlds } from '../support/property.js';
 import { call, type Reply } from '../support/client.js';
 import { EngagementModel, notificationKey, wordsOf, type ModelComment } from '../support/engagement-model.js';
 import { insertUsers, type FastUser } from '../support/fast-users.js';
@@ -50,8 +51,6 @@ const USERS_PAGE = 6;
 const PARALLEL_READS = 4;
 /** Share of worlds that also recompute explore and read it back (a walk reads every world's posts). */
 const EXPLORE_SHARE = 0.25;
-/** Once a world has failed, shrinking may take this long; later candidates then pass at once. */
-const SHRINK_BUDGET_MS = 60_000;
 
 /**
  * Caption vocabulary. Each world appends its own random suffix, so its words and tags match
@@ -210,26 +209,12 @@ for (const shape of await availableShapes()) {
           buildMs: 0,
           checkMs: 0,
         };
-        let failedAt: number | null = null;
         const started = Date.now();
-
-        await fc.assert(
-          fc.asyncProperty(worldArb, async (world) => {
-            // Shrinking re-runs failing worlds; past the budget, stop looking for smaller ones.
-            if (failedAt !== null && Date.now() - failedAt > SHRINK_BUDGET_MS) return;
-            try {
-              await checkWorld(t, world, stats);
-            } catch (err) {
-              failedAt ??= Date.now();
-              throw err;
-            }
-          }),
-          {
-            numRuns: WORLDS,
-            ...(SEED !== undefined && { seed: SEED }),
-            ...(PATH !== undefined && { path: PATH }),
-          },
-        );
+        await checkWorlds(worldArb, (world) => checkWorld(t, world, stats), {
+          runs: WORLDS,
+          seed: SEED,
+          path: PATH,
+        });
 
         const seconds = ((Date.now() - started) / 1000).toFixed(1);
         console.log(

@@ -14,6 +14,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { availableShapes, startTestApp, type TestApp } from '../support/app.js';
+import { checkWorlds } from '../support/property.js';
 import { call, type Reply } from '../support/client.js';
 import { insertUsers } from '../support/fast-users.js';
 import { Model, prng, runOperation, type ModelPost, type Viewer } from '../support/social-model.js';
@@ -31,8 +32,6 @@ const LIST_PAGE = 3;
 const POSTS_PAGE = 2;
 /** Requests in flight at once while checking a world (reads only: they commute). */
 const PARALLEL_READS = 4;
-/** Once a world has failed, shrinking may take this long; later candidates then pass at once. */
-const SHRINK_BUDGET_MS = 60_000;
 
 // ---------------------------------------------------------------------------------------------
 // Worlds: how many users, who starts private, and a sequence of operations.
@@ -132,26 +131,12 @@ for (const shape of await availableShapes()) {
           buildMs: 0,
           checkMs: 0,
         };
-        let failedAt: number | null = null;
         const started = Date.now();
-
-        await fc.assert(
-          fc.asyncProperty(worldArb, async (world) => {
-            // Shrinking re-runs failing worlds; past the budget, stop looking for smaller ones.
-            if (failedAt !== null && Date.now() - failedAt > SHRINK_BUDGET_MS) return;
-            try {
-              await checkWorld(t, world, stats);
-            } catch (err) {
-              failedAt ??= Date.now();
-              throw err;
-            }
-          }),
-          {
-            numRuns: WORLDS,
-            ...(SEED !== undefined && { seed: SEED }),
-            ...(PATH !== undefined && { path: PATH }),
-          },
-        );
+        await checkWorlds(worldArb, (world) => checkWorld(t, world, stats), {
+          runs: WORLDS,
+          seed: SEED,
+          path: PATH,
+        });
 
         const seconds = ((Date.now() - started) / 1000).toFixed(1);
         console.log(
