@@ -11,7 +11,7 @@ import type { App } from '../../src/http/types.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { createServices, openInfrastructure } from '../../src/wiring.js';
-import { availableShapes, startTestApp, type TestApp } from '../support/app.js';
+import { availableShapes, startTestApp, TEST_QUEUE_RETRY, type TestApp } from '../support/app.js';
 import { call, type Reply } from '../support/client.js';
 import { insertUsers, type FastUser } from '../support/fast-users.js';
 import { createPostId } from '../support/feed.js';
@@ -453,7 +453,10 @@ for (const shape of await availableShapes()) {
       // A second API process on the same database, Redis prefix and secret: another instance.
       const log = createLogger(t.config);
       const metrics = createMetrics();
-      const infra = await openInfrastructure(t.config, log, metrics, { runMigrations: false });
+      const infra = await openInfrastructure(t.config, log, metrics, {
+        runMigrations: false,
+        queueRetry: TEST_QUEUE_RETRY,
+      });
       const second = await buildApp({
         log,
         metrics,

@@ -40,6 +40,12 @@ import {
 export type ShapeName = 'embedded' | 'services';
 
 /**
+ * Retry back-off of the test apps' queues. A second infrastructure opened on a test app's
+ * config must use it too: other delays declare RabbitMQ retry queues the cleanup does not know.
+ */
+export const TEST_QUEUE_RETRY = { retryBaseMs: 20, maxRetryDelayMs: 1_000 } as const;
+
+/**
  * Embedded always; services (PostgreSQL, Redis, an S3-compatible store) when they answer
  * (and always in CI, where a missing one fails the run).
  */
@@ -162,7 +168,7 @@ export async function startTestApp(
   const infra = await openInfrastructure(config, log, metrics, {
     store: counting.store,
     queuePoll: { maxPollIntervalMs: 50 },
-    queueRetry: { retryBaseMs: 20, maxRetryDelayMs: 1_000 },
+    queueRetry: TEST_QUEUE_RETRY,
   });
   const services = createServices(infra, config, log, metrics);
   const app = await buildApp({
