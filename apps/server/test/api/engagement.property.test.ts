@@ -20,11 +20,11 @@ import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { SOURCE_TOPICS } from '../../src/notifications/sources.js';
 import { EXPLORE_SIZE } from '../../src/search/explore.js';
 import { recomputeDiscovery } from '../../src/search/search.worker.js';
 import { availableShapes, startTestApp, type TestApp } from '../support/app.js';
 import { checkWorlds } from '../support/property.js';
+import { notificationsSettled } from '../support/notifications.js';
 import { call, type Reply } from '../support/client.js';
 import { EngagementModel, notificationKey, wordsOf, type ModelComment } from '../support/engagement-model.js';
 import { insertUsers, type FastUser } from '../support/fast-users.js';
@@ -229,28 +229,6 @@ for (const shape of await availableShapes()) {
   );
 }
 
-/**
- * Waits until the notifications job has handled every event it takes: each such outbox row
- * becomes one delivery, so its success count catches up with them (as notifications.test.ts).
- */
-async function settle(t: TestApp): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const { n } = await t.infra.store.db
-      .selectFrom('outbox')
-      .select((eb) => eb.fn.countAll<string>().as('n'))
-      .where('topic', 'in', SOURCE_TOPICS)
-      .executeTakeFirstOrThrow();
-    const done =
-      (await t.metrics.jobs.get()).values.find(
-        (v) => v.labels.queue === 'notifications.create' && v.labels.outcome === 'done',
-      )?.value ?? 0;
-    if (done >= Number(n)) return;
-    if (Date.now() > deadline) throw new Error(`the notifications worker is stuck: ${done} of ${n} events`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 /** Users made in the database, renamed `<stem>_<i>` so that a username search finds only them. */
 async function worldUsers(t: TestApp, world: World, vocab: Vocabulary): Promise<FastUser[]> {
   const made = await insertUsers(
@@ -364,7 +342,7 @@ async function checkWorld(t: TestApp, world: World, stats: Stats): Promise<void>
     model.emitFollowEvents(before);
     model.observe();
     if (op.settle) {
-      await settle(t);
+      await notificationsSettled(t);
       model.settle();
       stats.settles++;
     }
@@ -382,7 +360,7 @@ async function checkWorld(t: TestApp, world: World, stats: Stats): Promise<void>
       await run(`lift${i}`, { kind, a, b, flag: false, pick: 0, text: [], settle: false });
     }
   }
-  await settle(t);
+  await notificationsSettled(t);
   model.settle();
   stats.settles++;
   for (const p of model.posts) postById.set(p.id, p);

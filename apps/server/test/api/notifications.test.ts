@@ -12,7 +12,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccessTokens } from '../../src/accounts/tokens.js';
 import type { App } from '../../src/http/types.js';
 import { createNotificationsJob } from '../../src/notifications/notifications.worker.js';
-import { SOURCE_TOPICS } from '../../src/notifications/sources.js';
 import { MAX_STREAMS_PER_USER } from '../../src/notifications/stream.js';
 import { availableShapes, startTestApp, type TestApp } from '../support/app.js';
 import { call, registerUser } from '../support/client.js';
@@ -20,30 +19,11 @@ import { insertUsers, type FastUser } from '../support/fast-users.js';
 import { openSse, payloadOf, type SseStream } from '../support/sse.js';
 import { readyMedia } from '../support/world.js';
 import { eventually } from '../support/wait.js';
+import { notificationsSettled } from '../support/notifications.js';
 
 type Method = 'GET' | 'POST' | 'DELETE' | 'PATCH';
 const api = (app: App, method: Method, path: string, user: { token: string }, body?: unknown) =>
   call(app, method, `/api/v1${path}`, { token: user.token, ...(body !== undefined ? { body } : {}) });
-
-/**
- * Every event the notifications job takes has been handled: each such outbox row becomes one
- * delivery, so the job's success count catches up with them. "Nothing was created" is only
- * worth asserting after this.
- */
-async function settled(t: TestApp): Promise<void> {
-  await eventually(async () => {
-    const { n } = await t.infra.store.db
-      .selectFrom('outbox')
-      .select((eb) => eb.fn.countAll<string>().as('n'))
-      .where('topic', 'in', SOURCE_TOPICS)
-      .executeTakeFirstOrThrow();
-    const done =
-      (await t.metrics.jobs.get()).values.find(
-        (v) => v.labels.queue === 'notifications.create' && v.labels.outcome === 'done',
-      )?.value ?? 0;
-    expect(done).toBeGreaterThanOrEqual(Number(n));
-  });
-}
 
 for (const shape of await availableShapes()) {
   describe(`notifications (${shape})`, { timeout: 120_000 }, () => {
@@ -93,7 +73,7 @@ for (const shape of await availableShapes()) {
       const [n] = (await list(author!)).notifications;
       expect(n).toMatchObject({ type: 'follow', post: null, comment: null, read: false });
       expect(n.actor).toMatchObject({ id: fan!.id, relationship: { followedBy: true } });
-      await settled(t);
+      await notificationsSettled(t);
       expect(await kinds(fan!)).toEqual([]);
     });
 
@@ -108,7 +88,7 @@ for (const shape of await availableShapes()) {
       await eventually(async () =>
         expect(await kinds(asker!)).toEqual([`follow_accepted:${owner!.username}`]),
       );
-      await settled(t);
+      await notificationsSettled(t);
       // The approval is not also a "started following you" for the owner.
       expect(await kinds(owner!)).toEqual([`follow_request:${asker!.username}`]);
     });
@@ -119,7 +99,7 @@ for (const shape of await availableShapes()) {
       for (const method of ['POST', 'DELETE', 'POST', 'DELETE', 'POST'] as const)
         await ok(fan!, method, `/posts/${postId}/like`);
       await ok(author!, 'POST', `/posts/${postId}/like`); // my own like: nothing
-      await settled(t);
+      await notificationsSettled(t);
       const { notifications } = await list(author!);
       expect(notifications.map((n) => `${n.type}:${n.actor.username}`)).toEqual([`like:${fan!.username}`]);
       expect(notifications[0].post).toMatchObject({ id: postId, likeCount: 2, likedByMe: true });
@@ -140,7 +120,7 @@ for (const shape of await availableShapes()) {
       const body = `nice @${friend!.username} and @${author!.username} @${fan!.username} @nobody_at_all`;
       const comment = await ok(fan!, 'POST', `/posts/${postId}/comments`, { body });
       await ok(author!, 'POST', `/posts/${postId}/comments`, { body: `thanks @${author!.username}` });
-      await settled(t);
+      await notificationsSettled(t);
       const { notifications } = await list(author!);
       // The post's author mentioned in a comment on their post hears of it once, as a comment.
       expect(notifications.map((n) => n.type)).toEqual(['comment']);
@@ -162,7 +142,7 @@ for (const shape of await availableShapes()) {
         id: postId,
         mentions: expect.any(Array),
       });
-      await settled(t);
+      await notificationsSettled(t);
       expect(await kinds(author!)).toEqual([]);
       expect(await kinds(other!)).toEqual([]);
     });
@@ -182,7 +162,7 @@ for (const shape of await availableShapes()) {
       await post(blocker!, `hey @${me!.username}`);
       // A private account I do not follow mentions me: I could not open the post.
       await post(hidden!, `hey @${me!.username}`);
-      await settled(t);
+      await notificationsSettled(t);
       expect(await kinds(me!)).toEqual([]);
       // Not created at all (the list's read-time filter would hide them too; this is the worker).
       const stored = await t.infra.store.db
@@ -338,7 +318,7 @@ for (const shape of await availableShapes()) {
           // Other people's notifications never reach my stream.
           const [other] = await users(1);
           await ok(fan!, 'POST', `/users/${other!.id}/follow`);
-          await settled(t);
+          await notificationsSettled(t);
           expect(sse.events.filter((e) => e.event === 'notification')).toHaveLength(2);
         } finally {
           sse.close();
