@@ -1,9 +1,8 @@
 import { Type, type Static } from 'typebox';
 import { Text } from './common.js';
 import { Me, Username } from './users.js';
+import { PASSWORD_MIN, PASSWORD_MAX } from './limits.js';
 
-export const PASSWORD_MIN = 8;
-export const PASSWORD_MAX = 128;
 /** Passwords are taken verbatim: never trimmed, any Unicode, 8-128 code points. */
 export const Password = Type.String({ minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX });
 /** Opaque refresh token: 43 base64url characters (256 random bits). */

@@ -2,10 +2,7 @@ import { Type, type Static } from 'typebox';
 import { PageQuery, Text } from './common.js';
 import { Post } from './posts.js';
 import { User } from './users.js';
-
-export const SEARCH_QUERY_MAX = 100;
-export const HASHTAG_NAME_MAX = 100;
-export const TRENDING_MAX = 50;
+import { SEARCH_QUERY_MAX, HASHTAG_NAME_MAX, TRENDING_MAX } from './limits.js';
 
 export const SearchType = Type.Union(
   [Type.Literal('users'), Type.Literal('hashtags'), Type.Literal('posts')],

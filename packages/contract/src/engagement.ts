@@ -1,9 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { Id, Text, Timestamp } from './common.js';
 import { User } from './users.js';
-
-/** Longest comment body, in code points after trimming (the same bound as a caption). */
-export const COMMENT_MAX = 2_200;
+import { COMMENT_MAX } from './limits.js';
 
 export const Comment = Type.Object(
   {

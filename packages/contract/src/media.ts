@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { Id } from './common.js';
+import { ACCEPTED_IMAGE_TYPES, MAX_UPLOAD_BYTES } from './limits.js';
 
 export const MediaStatus = Type.Union([
   Type.Literal('uploading'),
@@ -33,21 +34,6 @@ export const MediaRef = Type.Object(
   { title: 'MediaRef' },
 );
 export type MediaRef = Static<typeof MediaRef>;
-
-/** Photo types the server accepts (it checks the bytes too, not just this declaration). */
-export const ACCEPTED_IMAGE_TYPES = [
-  'image/jpeg',
-  'image/png',
-  'image/gif',
-  'image/webp',
-  'image/heic',
-  'image/heif',
-  'image/heic-sequence',
-  'image/heif-sequence',
-  'image/avif',
-] as const;
-/** 50 MiB. */
-export const MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
 
 export const CreateUploadBody = Type.Object(
   {

@@ -3,6 +3,7 @@ import { Id, Timestamp } from './common.js';
 import { Comment } from './engagement.js';
 import { Post } from './posts.js';
 import { User } from './users.js';
+import { UNREAD_COUNT_CAP } from './limits.js';
 
 export const NotificationType = Type.Union([
   Type.Literal('like'),
@@ -13,9 +14,6 @@ export const NotificationType = Type.Union([
   Type.Literal('mention'),
 ]);
 export type NotificationType = Static<typeof NotificationType>;
-
-/** Unread notifications are counted up to this (a badge shows "99+"): every counted row passes the visibility filter, so the cap bounds the cost of each list read. */
-export const UNREAD_COUNT_CAP = 99;
 
 export const Notification = Type.Object(
   {

@@ -2,11 +2,7 @@ import { Type, type Static } from 'typebox';
 import { Id, PageQuery, Text, Timestamp } from './common.js';
 import { MediaRef } from './media.js';
 import { User } from './users.js';
-
-export const CAPTION_MAX = 2_200;
-export const ALT_TEXT_MAX = 1_500;
-export const LOCATION_MAX = 100;
-export const MEDIA_PER_POST_MAX = 10;
+import { CAPTION_MAX, ALT_TEXT_MAX, LOCATION_MAX, MEDIA_PER_POST_MAX } from './limits.js';
 
 export const PostStatus = Type.Union([
   Type.Literal('processing'),

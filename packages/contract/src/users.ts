@@ -1,17 +1,14 @@
 import { Type, type Static } from 'typebox';
 import { Id, Text, Timestamp } from './common.js';
 import { MediaRef } from './media.js';
+import { USERNAME_PATTERN, DISPLAY_NAME_MAX, BIO_MAX } from './limits.js';
 
-/** 1-30 of [a-z0-9._]; accepted in any case and stored lower-cased (usernames are case-insensitive). */
-export const USERNAME_PATTERN = '^[A-Za-z0-9._]{1,30}$';
 export const Username = Text({
   minLength: 1,
   maxLength: 30,
   pattern: USERNAME_PATTERN,
   description: 'letters, digits, dots and underscores',
 });
-export const DISPLAY_NAME_MAX = 64;
-export const BIO_MAX = 150;
 
 export const Relationship = Type.Object({
   following: Type.Boolean(),

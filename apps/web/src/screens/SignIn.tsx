@@ -1,10 +1,14 @@
-import type { Me } from '@glimpse/contract';
 import { useState, type FormEvent } from 'react';
-import { api, ApiError } from './api.js';
-import { Field, fieldMessage } from './Field.js';
+import { useLocation } from 'wouter';
+import { api, ApiError } from '../api/index.js';
+import { Field, fieldMessage } from '../components/Field.js';
+import { useSession } from '../session.js';
 
-export function SignIn({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
-  const [mode, setMode] = useState<'login' | 'register'>('login');
+/** Log in or sign up. On /login and /signup it leads home afterwards; elsewhere it stays put. */
+export function SignIn({ mode: initialMode = 'login' }: { mode?: 'login' | 'register' }) {
+  const { setMe } = useSession();
+  const [location, navigate] = useLocation();
+  const [mode, setMode] = useState<'login' | 'register'>(initialMode);
   const [values, setValues] = useState({ login: '', username: '', email: '', password: '' });
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
@@ -16,16 +20,17 @@ export function SignIn({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
     setBusy(true);
     setError(null);
     try {
-      onSignedIn(
+      setMe(
         mode === 'login'
           ? await api.login(values.login, values.password)
           : await api.register(values.username, values.email, values.password),
       );
+      if (location === '/login' || location === '/signup') navigate('/');
     } catch (err) {
       setError(
         err instanceof ApiError
           ? err
-          : new ApiError(0, 'network', 'Could not reach Glimpse. Check your connection.'),
+          : new ApiError(0, 'unexpected', 'Something unexpected happened. Try again.'),
       );
     } finally {
       setBusy(false);

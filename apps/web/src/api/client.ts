@@ -1,0 +1,126 @@
+import type { AuthResult, ErrorBody, TokenPair } from '@glimpse/contract';
+
+/**
+ * The transport under the typed client: JSON over fetch, one shared token refresh, and errors
+ * as ApiError with the server's human sentence.
+ *
+ * Where tokens live: the access token (15 minutes) only in memory, so nothing long-lived is
+ * readable after the tab closes; the refresh token in localStorage so a session survives a
+ * reload. It rotates on every use and reusing a spent one revokes the whole session, so a
+ * stolen copy dies the moment either party uses it. The strict CSP (scripts from this origin
+ * only, no inline script, no dangerouslySetInnerHTML anywhere) is what keeps injected code
+ * from reading it. An httpOnly cookie would hide it from script altogether, but API.md's
+ * contract is bearer tokens in JSON bodies; see docs/web.md.
+ */
+const REFRESH_KEY = 'glimpse.refreshToken';
+export const API_BASE = '/api/v1';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly fields: Record<string, string> = {},
+    /** Seconds, from Retry-After on 429 and 503. */
+    readonly retryAfter: number | null = null,
+  ) {
+    super(message);
+  }
+}
+
+let accessToken: string | null = null;
+let refreshing: Promise<boolean> | null = null;
+const sessionListeners = new Set<() => void>();
+
+/** Called when the session ends on its own (refresh refused: revoked elsewhere, password changed). */
+export function onSessionLost(listener: () => void): () => void {
+  sessionListeners.add(listener);
+  return () => sessionListeners.delete(listener);
+}
+
+export function remember(pair: TokenPair | AuthResult): void {
+  accessToken = pair.accessToken;
+  localStorage.setItem(REFRESH_KEY, pair.refreshToken);
+}
+
+export function forget(): void {
+  accessToken = null;
+  localStorage.removeItem(REFRESH_KEY);
+}
+
+export function currentAccessToken(): string | null {
+  return accessToken;
+}
+
+export function storedRefreshToken(): string | null {
+  return localStorage.getItem(REFRESH_KEY);
+}
+
+const NETWORK_MESSAGE = 'Could not reach Glimpse. Check your connection and try again.';
+
+function fallbackMessage(status: number): string {
+  if (status === 503) return 'Glimpse is busy or briefly unavailable. Try again in a moment.';
+  if (status >= 500) return 'Something went wrong on our side. Try again soon.';
+  if (status === 429) return 'You are doing that too often. Wait a moment and try again.';
+  if (status === 413) return 'That is too large.';
+  if (status === 404) return 'This is not here. It may have been deleted, or it is private.';
+  return 'That did not work.';
+}
+
+export async function send<T>(method: string, path: string, body?: unknown, retry = true): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(`${API_BASE}${path}`, {
+      method,
+      headers: {
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(accessToken ? { authorization: `Bearer ${accessToken}` } : {}),
+      },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+  } catch {
+    throw new ApiError(0, 'network', NETWORK_MESSAGE);
+  }
+  if (response.status === 204) return undefined as T;
+  const payload = (await response.json().catch(() => null)) as T | ErrorBody | null;
+  if (response.ok) return payload as T;
+  if (response.status === 401 && retry && storedRefreshToken() && (await refreshSession())) {
+    return send<T>(method, path, body, false);
+  }
+  const error = (payload as ErrorBody | null)?.error;
+  const retryAfter = Number(response.headers.get('retry-after'));
+  throw new ApiError(
+    response.status,
+    error?.code ?? 'unexpected',
+    // A 5xx message is for operators; people get a sentence they can act on.
+    response.status >= 500
+      ? fallbackMessage(response.status)
+      : (error?.message ?? fallbackMessage(response.status)),
+    ((error?.details as { fields?: Record<string, string> } | undefined)?.fields ?? {}) as Record<
+      string,
+      string
+    >,
+    Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null,
+  );
+}
+
+/**
+ * One refresh at a time: parallel 401s share it, so the rotating token is spent once. Only a
+ * 401 from the server ends the session; a network error or 503 keeps the token for a retry.
+ */
+export function refreshSession(): Promise<boolean> {
+  const refreshToken = storedRefreshToken();
+  if (!refreshToken) return Promise.resolve(false);
+  refreshing ??= send<TokenPair>('POST', '/auth/refresh', { refreshToken }, false)
+    .then((pair) => (remember(pair), true))
+    .catch((err: unknown) => {
+      if (err instanceof ApiError && (err.status === 0 || err.status >= 500)) throw err;
+      forget();
+      for (const listener of sessionListeners) listener();
+      return false;
+    })
+    .finally(() => (refreshing = null));
+  return refreshing;
+}
+
+export { NETWORK_MESSAGE };
