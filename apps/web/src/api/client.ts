@@ -105,14 +105,29 @@ export async function send<T>(method: string, path: string, body?: unknown, retr
 }
 
 /**
+ * Tabs share one refresh token in localStorage. Two tabs refreshing with the same token at once
+ * would look like token theft (reuse revokes the session), so refreshes queue on a Web Lock.
+ */
+function acrossTabs<T>(task: () => Promise<T>): Promise<T> {
+  return typeof navigator !== 'undefined' && navigator.locks
+    ? navigator.locks.request('glimpse.refresh', task)
+    : task();
+}
+
+/**
  * One refresh at a time: parallel 401s share it, so the rotating token is spent once. Only a
  * 401 from the server ends the session; a network error or 503 keeps the token for a retry.
  */
 export function refreshSession(): Promise<boolean> {
-  const refreshToken = storedRefreshToken();
-  if (!refreshToken) return Promise.resolve(false);
-  refreshing ??= send<TokenPair>('POST', '/auth/refresh', { refreshToken }, false)
-    .then((pair) => (remember(pair), true))
+  if (!storedRefreshToken()) return Promise.resolve(false);
+  refreshing ??= acrossTabs(() => {
+    // Read inside the lock: another tab may have rotated the token while this one waited.
+    const refreshToken = storedRefreshToken();
+    if (!refreshToken) return Promise.resolve(false);
+    return send<TokenPair>('POST', '/auth/refresh', { refreshToken }, false).then(
+      (pair) => (remember(pair), true),
+    );
+  })
     .catch((err: unknown) => {
       if (err instanceof ApiError && (err.status === 0 || err.status >= 500)) throw err;
       forget();
