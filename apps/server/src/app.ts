@@ -31,6 +31,8 @@ export interface AppDeps {
   readonly metrics: Metrics;
   readonly publicUrl: string;
   readonly mediaBaseUrl: string;
+  /** The object store's origin when browsers upload straight to it (S3 shape); null otherwise. */
+  readonly uploadOrigin?: string | null;
   readonly trustProxy: boolean | string;
   readonly dependencies: readonly DependencyCheck[];
   /** Absent in an operations-only server (a worker or relay process): no API routes then. */

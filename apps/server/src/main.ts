@@ -66,6 +66,7 @@ async function main(): Promise<void> {
     metrics,
     publicUrl: config.publicUrl,
     mediaBaseUrl: config.mediaBaseUrl,
+    uploadOrigin: infra.uploadOrigin,
     trustProxy: config.trustProxy,
     dependencies: infra.dependencies,
     ...(services ? { services, webRoot: WEB_ROOT } : {}),

@@ -70,6 +70,8 @@ export interface Infrastructure {
   readonly timelines: { readonly home: TimelineStore; readonly authors: TimelineStore };
   readonly queue: JobQueue;
   readonly objects: ObjectStore;
+  /** Where browsers PUT photos when that is not this server (the S3 shape); CSP connect-src needs it. */
+  readonly uploadOrigin: string | null;
   readonly codec: ImageCodec;
   /** JWT_SECRET (or the embedded one) signs tokens; purpose-derived keys sign URLs. */
   readonly jwtSecret: Uint8Array;
@@ -195,11 +197,13 @@ export async function openInfrastructure(
     const signers = { upload: new UrlSigner(jwtSecret, 'upload'), media: new UrlSigner(jwtSecret, 'media') };
 
     let objects: ObjectStore;
+    let uploadOrigin: string | null = null;
     if (config.s3) {
-      const s3 = new S3ObjectStore(config.s3);
+      const s3 = new S3ObjectStore({ ...config.s3, corsOrigins: [new URL(config.publicUrl).origin] });
       onClose('object store', () => s3.close());
       await s3.ensureBucket();
       objects = s3;
+      uploadOrigin = await s3.uploadOrigin();
     } else {
       objects = new LocalDiskObjectStore(join(config.dataDir, 'objects'), {
         baseUrl: `${config.publicUrl}/uploads`,
@@ -218,6 +222,7 @@ export async function openInfrastructure(
       timelines,
       queue,
       objects,
+      uploadOrigin,
       codec,
       jwtSecret,
       signers,

@@ -1,15 +1,10 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type ServerProcess } from '../../server/test/support/process.js';
-import { chromiumAvailable, launchChromium } from './browser.js';
-
-const WEB = fileURLToPath(new URL('..', import.meta.url));
+import { buildWeb, chromiumAvailable, launchChromium } from './browser.js';
 
 describe.runIf(await chromiumAvailable())('web app in a real browser', { timeout: 120_000 }, () => {
   let server: ServerProcess;
@@ -17,10 +12,8 @@ describe.runIf(await chromiumAvailable())('web app in a real browser', { timeout
   let dataDir: string;
 
   beforeAll(async () => {
-    // The server serves apps/web/dist, as after `npm start`; build it from this checkout.
-    await promisify(execFile)(process.execPath, [join(WEB, '../../node_modules/vite/bin/vite.js'), 'build'], {
-      cwd: WEB,
-    });
+    // The server serves apps/web/dist, as after `npm start`; built once for all browser files.
+    await buildWeb();
     dataDir = await mkdtemp(join(tmpdir(), 'glimpse-web-e2e-'));
     server = await startServer(null, { DATA_DIR: dataDir });
     browser = await launchChromium();
@@ -50,13 +43,17 @@ describe.runIf(await chromiumAvailable())('web app in a real browser', { timeout
 
     await page.getByLabel('Password').fill('a browser passphrase');
     await page.getByRole('button', { name: 'Sign up' }).click();
-    await page.getByRole('heading', { name: 'browser_user' }).waitFor();
+    await page.getByRole('link', { name: 'Profile', exact: true }).waitFor();
+    await page.goto(`${server.url}/settings`);
     await page.getByLabel('Name').fill('Browser Person');
     await page.getByRole('button', { name: 'Save profile' }).click();
-    await page.getByRole('heading', { name: 'Browser Person' }).waitFor();
+    await page.goto(`${server.url}/u/browser_user`);
+    await page.getByRole('heading', { name: 'browser_user', exact: true }).waitFor();
+    await page.getByText('Browser Person').first().waitFor();
 
     await page.reload();
-    await page.getByRole('heading', { name: 'Browser Person' }).waitFor();
+    await page.getByText('Browser Person').first().waitFor();
+    await page.goto(`${server.url}/settings`);
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.getByRole('heading', { name: 'Log in' }).waitFor();
     await page.reload();

@@ -1,6 +1,5 @@
 import { Type, type Static } from 'typebox';
 import { Id } from './common.js';
-import { ACCEPTED_IMAGE_TYPES, MAX_UPLOAD_BYTES } from './limits.js';
 
 export const MediaStatus = Type.Union([
   Type.Literal('uploading'),

@@ -62,6 +62,22 @@ export const UsersPage = Type.Object({
 });
 export type UsersPage = Static<typeof UsersPage>;
 
+/**
+ * An account I blocked. Only what the blocker already knows: a block hides profile details both
+ * ways, so this is not a User.
+ */
+export const BlockedAccount = Type.Object(
+  { id: Id, username: Type.String(), blockedAt: Timestamp },
+  { title: 'BlockedAccount' },
+);
+export type BlockedAccount = Static<typeof BlockedAccount>;
+
+export const BlocksPage = Type.Object({
+  accounts: Type.Array(BlockedAccount),
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+});
+export type BlocksPage = Static<typeof BlocksPage>;
+
 export const UserIdParams = Type.Object(
   { id: Type.String({ format: 'id' }) },
   { additionalProperties: false },

@@ -235,3 +235,20 @@ export async function followPage(
     .limit(limit + 1)
     .execute();
 }
+
+/** The accounts `blocker` blocked, newest account first (the primary key's order), limit + 1 rows. */
+export async function blockedPage(
+  db: Executor,
+  options: { blocker: string; after?: string; limit: number },
+): Promise<{ id: string; username: string; blockedAt: Date }[]> {
+  let query = db
+    .selectFrom('blocks')
+    .innerJoin('users', 'users.id', 'blocks.blocked_id')
+    .select(['blocks.blocked_id as id', 'users.username', 'blocks.created_at as blockedAt'])
+    .where('blocks.blocker_id', '=', options.blocker);
+  if (options.after) query = query.where('blocks.blocked_id', '<', options.after);
+  return query
+    .orderBy('blocks.blocked_id', 'desc')
+    .limit(options.limit + 1)
+    .execute();
+}

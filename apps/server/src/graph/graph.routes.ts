@@ -1,4 +1,12 @@
-import { FollowStatus, LookupQuery, PageQuery, User, UserIdParams, UsersPage } from '@glimpse/contract';
+import {
+  BlocksPage,
+  FollowStatus,
+  LookupQuery,
+  PageQuery,
+  User,
+  UserIdParams,
+  UsersPage,
+} from '@glimpse/contract';
 import { Type } from 'typebox';
 import { bearerAuth, requireViewer } from '../http/auth.js';
 import { errorResponses } from '../http/error-responses.js';
@@ -99,6 +107,24 @@ export function graphRoutes(app: App, { graph }: { graph: GraphService }) {
     },
     async (request) =>
       graph.requests(requireViewer(request).userId, {
+        limit: request.query.limit ?? 20,
+        ...(request.query.cursor ? { cursor: request.query.cursor } : {}),
+      }),
+  );
+
+  app.get(
+    '/me/blocks',
+    {
+      schema: {
+        tags,
+        summary: 'The accounts I blocked (id and username only), to unblock them',
+        security: bearerAuth,
+        querystring: PageQuery,
+        response: { 200: BlocksPage, ...errorResponses(400, 401) },
+      },
+    },
+    async (request) =>
+      graph.blocked(requireViewer(request).userId, {
         limit: request.query.limit ?? 20,
         ...(request.query.cursor ? { cursor: request.query.cursor } : {}),
       }),

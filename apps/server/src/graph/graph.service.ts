@@ -1,4 +1,4 @@
-import type { FollowStatus, User, UsersPage } from '@glimpse/contract';
+import type { BlocksPage, FollowStatus, User, UsersPage } from '@glimpse/contract';
 import type { Executor, Trx } from '../db/executor.js';
 import { appendToOutbox, type OutboxEvent } from '../jobs/outbox.js';
 import { decodeCursor, paginate } from '../lib/cursor.js';
@@ -161,6 +161,27 @@ export class GraphService {
       limit: page.limit,
       after: decodeCursor(page.cursor),
     });
+  }
+
+  /**
+   * The accounts I blocked, so I can unblock them: their profiles answer 404 to me as well, so
+   * without this list a block could not be undone. Only the id and username are shown.
+   */
+  async blocked(owner: string, page: { limit: number; cursor?: string }): Promise<BlocksPage> {
+    const rows = await graph.blockedPage(this.db, {
+      blocker: owner,
+      limit: page.limit,
+      ...(page.cursor !== undefined ? { after: decodeCursor(page.cursor) } : {}),
+    });
+    const { page: accounts, nextCursor } = paginate(rows, page.limit, (r) => r.id);
+    return {
+      accounts: accounts.map((r) => ({
+        id: r.id,
+        username: r.username,
+        blockedAt: r.blockedAt.toISOString(),
+      })),
+      nextCursor,
+    };
   }
 
   /** Turning public accepts every waiting request: they asked to see what is now public anyway. */

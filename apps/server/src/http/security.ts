@@ -1,12 +1,22 @@
 import helmet from '@fastify/helmet';
 import type { App } from './types.js';
 
+export interface SecurityOptions {
+  readonly publicUrl: string;
+  readonly mediaBaseUrl: string;
+  /** The object store's origin when the browser PUTs photos to pre-signed URLs there (S3 shape). */
+  readonly uploadOrigin?: string | null | undefined;
+}
+
 /**
  * Strict headers on every answer. Scripts, styles and API calls only from this origin; images
- * also from the media origin (a CDN when MEDIA_BASE_URL points at one); never framed.
+ * also from the media origin (a CDN when MEDIA_BASE_URL points at one); uploads also to the
+ * object store's origin; never framed.
  */
-export async function installSecurityHeaders(app: App, options: { publicUrl: string; mediaBaseUrl: string }) {
+export async function installSecurityHeaders(app: App, options: SecurityOptions) {
   const https = options.publicUrl.startsWith('https:');
+  const self = new URL(options.publicUrl).origin;
+  const uploadOrigin = options.uploadOrigin ? new URL(options.uploadOrigin).origin : null;
   await app.register(helmet, {
     contentSecurityPolicy: {
       useDefaults: false,
@@ -15,7 +25,7 @@ export async function installSecurityHeaders(app: App, options: { publicUrl: str
         scriptSrc: ["'self'"],
         styleSrc: ["'self'"],
         imgSrc: ["'self'", 'data:', 'blob:', new URL(options.mediaBaseUrl).origin],
-        connectSrc: ["'self'"],
+        connectSrc: ["'self'", ...(uploadOrigin && uploadOrigin !== self ? [uploadOrigin] : [])],
         fontSrc: ["'self'"],
         manifestSrc: ["'self'"],
         objectSrc: ["'none'"],

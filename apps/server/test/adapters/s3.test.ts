@@ -225,6 +225,59 @@ if (await s3Available()) {
       );
     });
   });
+
+  describe('S3 uploads from the web app (CORS)', () => {
+    const app = 'https://glimpse.example';
+    const preflight = (url: string, origin: string) =>
+      fetch(url, {
+        method: 'OPTIONS',
+        headers: {
+          origin,
+          'access-control-request-method': 'PUT',
+          'access-control-request-headers': 'content-type',
+        },
+      });
+
+    it('lets the public origin (and only it) PUT to a pre-signed URL, and names the upload origin', async () => {
+      const fresh = newBucket();
+      const web = new S3ObjectStore({ ...TEST_S3, bucket: fresh, corsOrigins: [app] });
+      try {
+        // Idempotent: a second start (or a second process) sets the same rules.
+        await web.ensureBucket();
+        await web.ensureBucket();
+        expect(await web.uploadOrigin()).toBe(new URL(TEST_S3.endpoint).origin);
+        const bytes = randomBytes(500);
+        const target = await web.createUploadUrl(key('cors'), {
+          contentType: 'image/jpeg',
+          contentLength: bytes.length,
+          expiresInSeconds: 300,
+        });
+
+        const allowed = await preflight(target.url, app);
+        await allowed.arrayBuffer();
+        expect(allowed.status).toBe(200);
+        expect(allowed.headers.get('access-control-allow-origin')).toBe(app);
+        expect(allowed.headers.get('access-control-allow-methods')).toContain('PUT');
+        expect(allowed.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('content-type');
+
+        const stranger = await preflight(target.url, 'https://evil.example');
+        await stranger.arrayBuffer();
+        expect(stranger.headers.get('access-control-allow-origin')).toBeNull();
+
+        const put = await fetch(target.url, {
+          method: 'PUT',
+          headers: { ...target.headers, origin: app },
+          body: bytes,
+        });
+        await put.arrayBuffer();
+        expect(put.status).toBe(200);
+        expect(put.headers.get('access-control-allow-origin')).toBe(app);
+      } finally {
+        await web.close();
+        await dropBucket(fresh);
+      }
+    });
+  });
 } else {
   // A file without a single test fails in Vitest; this keeps the skip a skip.
   it.skip('S3 adapter suites (no S3-compatible store reachable)', () => {});

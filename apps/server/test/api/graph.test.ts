@@ -207,6 +207,43 @@ for (const shape of await availableShapes()) {
       expect(await countersExact()).toEqual([]);
     });
 
+    it('lists the accounts I blocked (id and username only), paged, and only mine', async () => {
+      const me = await registerUser(t.app);
+      const others = [await registerUser(t.app), await registerUser(t.app), await registerUser(t.app)];
+      const stranger = await registerUser(t.app);
+      for (const other of others)
+        await call(t.app, 'POST', `/api/v1/users/${other.user.id}/block`, { token: me.accessToken });
+      // Someone else's block of me is not on my list.
+      await call(t.app, 'POST', `/api/v1/users/${me.user.id}/block`, { token: stranger.accessToken });
+      const blocks = (query = '') =>
+        call(t.app, 'GET', `/api/v1/me/blocks${query}`, { token: me.accessToken });
+
+      const first = await blocks('?limit=2');
+      expect(first.status).toBe(200);
+      expect(first.body.accounts).toHaveLength(2);
+      expect(Object.keys(first.body.accounts[0]).sort()).toEqual(['blockedAt', 'id', 'username']);
+      const second = await blocks(`?limit=2&cursor=${first.body.nextCursor}`);
+      expect(second.body.nextCursor).toBeNull();
+      const listed = [...first.body.accounts, ...second.body.accounts];
+      const newestFirst = [...others].reverse();
+      expect(listed.map((a: { id: string }) => a.id)).toEqual(newestFirst.map((o) => o.user.id));
+      expect(listed.map((a: { username: string }) => a.username)).toEqual(
+        newestFirst.map((o) => o.user.username),
+      );
+
+      await call(t.app, 'DELETE', `/api/v1/users/${others[1]!.user.id}/block`, { token: me.accessToken });
+      expect((await blocks()).body.accounts.map((a: { id: string }) => a.id)).toEqual([
+        others[2]!.user.id,
+        others[0]!.user.id,
+      ]);
+      expect((await call(t.app, 'GET', '/api/v1/me/blocks', { token: others[0]!.accessToken })).body).toEqual(
+        {
+          accounts: [],
+          nextCursor: null,
+        },
+      );
+    });
+
     it('a mute changes nothing but the relationship flag', async () => {
       const a = await registerUser(t.app);
       const b = await registerUser(t.app);

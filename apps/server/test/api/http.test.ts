@@ -165,6 +165,7 @@ describe('HTTP hygiene', () => {
     await mkdir(join(webRoot, 'assets'));
     await writeFile(join(webRoot, 'index.html'), '<!doctype html><title>Glimpse</title>');
     await writeFile(join(webRoot, 'assets', 'app-1234abcd.js'), 'console.log(1)');
+    await writeFile(join(webRoot, 'manifest.webmanifest'), '{"name":"Glimpse"}');
     const app = await buildApp({
       log: pino({ level: 'silent' }),
       metrics: createMetrics(),
@@ -182,6 +183,13 @@ describe('HTTP hygiene', () => {
       expect(shell.headers['content-security-policy']).toContain(
         "img-src 'self' data: blob: https://cdn.example",
       );
+      expect(shell.headers['content-security-policy']).toContain("manifest-src 'self'");
+      // Uploads go to this server in the embedded shape: nothing else may be contacted.
+      expect(shell.headers['content-security-policy']).toContain("connect-src 'self';");
+      const manifest = await call(app, 'GET', '/manifest.webmanifest');
+      expect(manifest.status).toBe(200);
+      expect(manifest.headers['content-type']).toMatch(/^application\/manifest\+json/);
+      expect(manifest.headers['cache-control']).toBe('no-cache');
       const asset = await call(app, 'GET', '/assets/app-1234abcd.js');
       expect(asset.headers['cache-control']).toBe('public, max-age=31536000, immutable');
       const deepLink = await call(app, 'GET', '/u/alice', { headers: { accept: 'text/html' } });
@@ -193,6 +201,24 @@ describe('HTTP hygiene', () => {
     } finally {
       await app.close();
       await rm(webRoot, { recursive: true, force: true });
+    }
+  });
+
+  it('lets pages connect to the object store origin when browsers upload there (S3 shape)', async () => {
+    const app = await buildApp({
+      log: pino({ level: 'silent' }),
+      metrics: createMetrics(),
+      publicUrl: 'https://glimpse.example',
+      mediaBaseUrl: 'https://cdn.example/media',
+      uploadOrigin: 'https://photos.s3.eu-west-1.amazonaws.com',
+      trustProxy: false,
+      dependencies: [],
+    });
+    try {
+      const csp = (await call(app, 'GET', '/healthz')).headers['content-security-policy'];
+      expect(csp).toContain("connect-src 'self' https://photos.s3.eu-west-1.amazonaws.com;");
+    } finally {
+      await app.close();
     }
   });
 });

@@ -176,6 +176,7 @@ export async function startTestApp(
     metrics,
     publicUrl: config.publicUrl,
     mediaBaseUrl: config.mediaBaseUrl,
+    uploadOrigin: infra.uploadOrigin,
     trustProxy: config.trustProxy,
     dependencies: infra.dependencies,
     services,

@@ -4,15 +4,19 @@ import type { AuthResult, ErrorBody, TokenPair } from '@glimpse/contract';
  * The transport under the typed client: JSON over fetch, one shared token refresh, and errors
  * as ApiError with the server's human sentence.
  *
- * Where tokens live: the access token (15 minutes) only in memory, so nothing long-lived is
- * readable after the tab closes; the refresh token in localStorage so a session survives a
- * reload. It rotates on every use and reusing a spent one revokes the whole session, so a
- * stolen copy dies the moment either party uses it. The strict CSP (scripts from this origin
- * only, no inline script, no dangerouslySetInnerHTML anywhere) is what keeps injected code
- * from reading it. An httpOnly cookie would hide it from script altogether, but API.md's
- * contract is bearer tokens in JSON bodies; see docs/web.md.
+ * Where tokens live: the refresh token in localStorage, so a session survives a reload and a
+ * browser restart; the access token (15 minutes) in sessionStorage, this tab only, gone when
+ * the tab closes. Keeping the access token across a reload means a reload does not spend the
+ * refresh token: a reload that cut off a refresh's answer would otherwise present the spent
+ * token next time, which the server must treat as theft (reuse revokes the session). It adds
+ * no exposure the refresh token does not already have. The refresh token rotates on every use,
+ * so a stolen copy dies the moment either party uses it. The strict CSP (scripts from this
+ * origin only, no inline script, no dangerouslySetInnerHTML anywhere) is what keeps injected
+ * code from reading either. An httpOnly cookie would hide them from script altogether, but
+ * API.md's contract is bearer tokens in JSON bodies; see docs/web.md.
  */
 const REFRESH_KEY = 'glimpse.refreshToken';
+const ACCESS_KEY = 'glimpse.accessToken';
 export const API_BASE = '/api/v1';
 
 export class ApiError extends Error {
@@ -28,7 +32,26 @@ export class ApiError extends Error {
   }
 }
 
-let accessToken: string | null = null;
+/** Seconds left before a JWT's `exp`, or 0 when it cannot be read. */
+function secondsLeft(jwt: string): number {
+  try {
+    const payload = JSON.parse(atob(jwt.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))) as {
+      exp?: number;
+    };
+    return typeof payload.exp === 'number' ? payload.exp - Date.now() / 1000 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** The tab's access token from before a reload, when it still has a useful life left. */
+function restoredAccessToken(): string | null {
+  if (typeof sessionStorage === 'undefined') return null;
+  const token = sessionStorage.getItem(ACCESS_KEY);
+  return token && secondsLeft(token) > 30 ? token : null;
+}
+
+let accessToken: string | null = restoredAccessToken();
 let refreshing: Promise<boolean> | null = null;
 const sessionListeners = new Set<() => void>();
 
@@ -40,11 +63,13 @@ export function onSessionLost(listener: () => void): () => void {
 
 export function remember(pair: TokenPair | AuthResult): void {
   accessToken = pair.accessToken;
+  sessionStorage.setItem(ACCESS_KEY, pair.accessToken);
   localStorage.setItem(REFRESH_KEY, pair.refreshToken);
 }
 
 export function forget(): void {
   accessToken = null;
+  sessionStorage.removeItem(ACCESS_KEY);
   localStorage.removeItem(REFRESH_KEY);
 }
 

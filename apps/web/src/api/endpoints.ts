@@ -1,5 +1,6 @@
 import type {
   AuthResult,
+  BlocksPage,
   Comment,
   CommentsPage,
   CreatePostBody,
@@ -21,7 +22,15 @@ import type {
   User,
   UsersPage,
 } from '@glimpse/contract';
-import { forget, refreshSession, remember, send, storedRefreshToken } from './client.js';
+import {
+  ApiError,
+  currentAccessToken,
+  forget,
+  refreshSession,
+  remember,
+  send,
+  storedRefreshToken,
+} from './client.js';
 
 /**
  * The typed client of API.md, one function per endpoint. Types come from @glimpse/contract,
@@ -59,10 +68,19 @@ export const api = {
     forget();
     if (refreshToken) await send('POST', '/auth/logout', { refreshToken }, false).catch(() => {});
   },
-  /** The signed-in user after a reload, or null when there is no session to resume. */
+  /**
+   * The signed-in user after a reload, or null when there is no session to resume. A live
+   * access token from before the reload is used as is (a 401 refreshes once inside send).
+   */
   async resume(): Promise<Me | null> {
-    if (!(await refreshSession())) return null;
-    return send<Me>('GET', '/me');
+    if (!storedRefreshToken()) return null;
+    if (!currentAccessToken() && !(await refreshSession())) return null;
+    try {
+      return await send<Me>('GET', '/me');
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) return null;
+      throw error;
+    }
   },
   me: () => send<Me>('GET', '/me'),
   updateMe: (patch: UpdateMeBody) => send<Me>('PATCH', '/me', patch),
@@ -95,6 +113,7 @@ export const api = {
   followRequests: (cursor?: Cursor) => send<UsersPage>('GET', `/me/follow-requests${query({ cursor })}`),
   approveRequest: (id: string) => send<void>('POST', `/me/follow-requests/${enc(id)}/approve`),
   rejectRequest: (id: string) => send<void>('POST', `/me/follow-requests/${enc(id)}/reject`),
+  blocks: (cursor?: Cursor, limit = 50) => send<BlocksPage>('GET', `/me/blocks${query({ cursor, limit })}`),
   block: (id: string) => send<void>('POST', `/users/${enc(id)}/block`),
   unblock: (id: string) => send<void>('DELETE', `/users/${enc(id)}/block`),
   mute: (id: string) => send<void>('POST', `/users/${enc(id)}/mute`),

@@ -9,9 +9,11 @@ export function Field({
   const id = useId();
   return (
     <label className="field" htmlFor={id}>
-      <span>{label}</span>
+      <span id={`${id}-label`}>{label}</span>
       <input
         id={id}
+        // The error sentence sits inside the <label>; without this it would become part of the name.
+        aria-labelledby={`${id}-label`}
         aria-invalid={error ? true : undefined}
         aria-describedby={error ? `${id}-error` : undefined}
         {...input}

@@ -2,6 +2,7 @@ import type { Post } from '@glimpse/contract';
 import { Link } from 'wouter';
 import { altTextFor, GRID_SIZES, gridSrcSet } from '../lib/images.js';
 import { Photo } from './Photo.js';
+import { StackIcon } from './icons.js';
 
 /** Three square thumbs per row (profile, hashtag, explore, saved), each linking to its post. */
 export function PostGrid({ posts, label }: { posts: Post[]; label: string }) {
@@ -22,8 +23,9 @@ export function PostGrid({ posts, label }: { posts: Post[]; label: string }) {
                 eager={i < 6}
               />
               {post.media.length > 1 && (
-                <span className="grid-badge" aria-label={`${post.media.length} photos`}>
-                  ⧉
+                <span className="grid-badge">
+                  <StackIcon />
+                  <span className="visually-hidden">{post.media.length} photos</span>
                 </span>
               )}
             </Link>

@@ -105,3 +105,10 @@ export const LockIcon = () => (
     <path d="M8 11V7a4 4 0 0 1 8 0v4" />
   </Icon>
 );
+/** Several photos: two stacked squares (grid cells of carousel posts). */
+export const StackIcon = () => (
+  <Icon filled>
+    <path d="M8 3h11a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H8a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z" />
+    <path d="M3 8v11a2 2 0 0 0 2 2h11" fill="none" />
+  </Icon>
+);

@@ -39,72 +39,78 @@ export function SignIn({ mode: initialMode = 'login' }: { mode?: 'login' | 'regi
 
   const fields = error?.fields ?? {};
   return (
-    <section className="card narrow" aria-labelledby="signin-title">
-      <h1 id="signin-title">{mode === 'login' ? 'Log in' : 'Create your account'}</h1>
-      <form onSubmit={submit} noValidate>
-        {mode === 'login' ? (
-          <Field
-            label="Username or email"
-            autoComplete="username"
-            value={values.login}
-            onChange={set('login')}
-            required
-            error={fieldMessage(fields, 'login', 'Username or email')}
-          />
-        ) : (
-          <>
+    <div className="signin">
+      <div className="signin-brand">
+        <img src="/icon.svg" alt="Glimpse" width={64} height={64} />
+        <p>Share photos with the people you follow.</p>
+      </div>
+      <section className="card narrow" aria-labelledby="signin-title">
+        <h1 id="signin-title">{mode === 'login' ? 'Log in' : 'Create your account'}</h1>
+        <form onSubmit={submit} noValidate>
+          {mode === 'login' ? (
             <Field
-              label="Username"
+              label="Username or email"
               autoComplete="username"
-              value={values.username}
-              onChange={set('username')}
-              maxLength={30}
+              value={values.login}
+              onChange={set('login')}
               required
-              error={fieldMessage(fields, 'username', 'Username')}
+              error={fieldMessage(fields, 'login', 'Username or email')}
             />
-            <Field
-              label="Email"
-              type="email"
-              autoComplete="email"
-              value={values.email}
-              onChange={set('email')}
-              required
-              error={fieldMessage(fields, 'email', 'Email')}
-            />
-          </>
-        )}
-        <Field
-          label="Password"
-          type="password"
-          autoComplete={mode === 'login' ? 'current-password' : 'new-password'}
-          value={values.password}
-          onChange={set('password')}
-          minLength={mode === 'register' ? 8 : undefined}
-          required
-          error={fieldMessage(fields, 'password', 'Password')}
-        />
-        {error && Object.keys(fields).length === 0 && (
-          <p className="form-error" role="alert">
-            {error.message}
-          </p>
-        )}
-        <button className="primary" type="submit" disabled={busy}>
-          {busy ? 'One moment…' : mode === 'login' ? 'Log in' : 'Sign up'}
-        </button>
-      </form>
-      <p className="muted switch">
-        {mode === 'login' ? 'New here?' : 'Already have an account?'}{' '}
-        <button
-          type="button"
-          className="link"
-          onClick={() => {
-            setMode(mode === 'login' ? 'register' : 'login');
-            setError(null);
-          }}
-        >
-          {mode === 'login' ? 'Create an account' : 'Log in'}
-        </button>
-      </p>
-    </section>
+          ) : (
+            <>
+              <Field
+                label="Username"
+                autoComplete="username"
+                value={values.username}
+                onChange={set('username')}
+                maxLength={30}
+                required
+                error={fieldMessage(fields, 'username', 'Username')}
+              />
+              <Field
+                label="Email"
+                type="email"
+                autoComplete="email"
+                value={values.email}
+                onChange={set('email')}
+                required
+                error={fieldMessage(fields, 'email', 'Email')}
+              />
+            </>
+          )}
+          <Field
+            label="Password"
+            type="password"
+            autoComplete={mode === 'login' ? 'current-password' : 'new-password'}
+            value={values.password}
+            onChange={set('password')}
+            minLength={mode === 'register' ? 8 : undefined}
+            required
+            error={fieldMessage(fields, 'password', 'Password')}
+          />
+          {error && Object.keys(fields).length === 0 && (
+            <p className="form-error" role="alert">
+              {error.message}
+            </p>
+          )}
+          <button className="primary" type="submit" disabled={busy}>
+            {busy ? 'One moment…' : mode === 'login' ? 'Log in' : 'Sign up'}
+          </button>
+        </form>
+        <p className="muted switch">
+          {mode === 'login' ? 'New here?' : 'Already have an account?'}{' '}
+          <button
+            type="button"
+            className="link"
+            onClick={() => {
+              setMode(mode === 'login' ? 'register' : 'login');
+              setError(null);
+            }}
+          >
+            {mode === 'login' ? 'Create an account' : 'Log in'}
+          </button>
+        </p>
+      </section>
+    </div>
   );
 }

@@ -6,6 +6,7 @@ import {
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  PutBucketCorsCommand,
   PutObjectCommand,
   S3Client,
   S3ServiceException,
@@ -50,7 +51,15 @@ export interface S3ObjectStoreOptions {
   /** Unset means the SDK's default chain (environment, instance profile, …). */
   readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string } | undefined;
   readonly forcePathStyle: boolean;
+  /**
+   * Web origins whose pages PUT straight to pre-signed URLs (the app's PUBLIC_URL origin).
+   * ensureBucket() grants them CORS; unset leaves the bucket's CORS rules alone.
+   */
+  readonly corsOrigins?: readonly string[] | undefined;
 }
+
+/** Browsers cache the preflight this long (seconds), so an upload burst costs one OPTIONS. */
+const CORS_MAX_AGE = 3600;
 
 /**
  * Objects in one S3 bucket. S3 already gives the guarantees the port asks for: a PutObject or a
@@ -63,10 +72,12 @@ export class S3ObjectStore implements ObjectStore {
   readonly #client: S3Client;
   readonly #bucket: string;
   readonly #region: string;
+  readonly #corsOrigins: readonly string[];
 
   constructor(options: S3ObjectStoreOptions) {
     this.#bucket = options.bucket;
     this.#region = options.region;
+    this.#corsOrigins = options.corsOrigins ?? [];
     this.#client = new S3Client({
       region: options.region,
       forcePathStyle: options.forcePathStyle,
@@ -85,8 +96,29 @@ export class S3ObjectStore implements ObjectStore {
     });
   }
 
-  /** Creates the bucket unless it exists. Safe to call from several processes at once. */
+  /**
+   * Creates the bucket unless it exists, and lets the web origins PUT to it. Safe to call from
+   * several processes at once: PutBucketCors replaces the whole rule set with the same one.
+   */
   async ensureBucket(): Promise<void> {
+    await this.#createBucket();
+    if (this.#corsOrigins.length > 0) await this.#allowBrowserUploads();
+  }
+
+  /**
+   * The origin browsers upload to (bucket host names in virtual-hosted style, the endpoint in
+   * path style). Read off a real pre-signed URL so it always matches what clients are given.
+   */
+  async uploadOrigin(): Promise<string> {
+    const probe = await this.createUploadUrl('probe', {
+      contentType: 'application/octet-stream',
+      contentLength: 0,
+      expiresInSeconds: 60,
+    });
+    return new URL(probe.url).origin;
+  }
+
+  async #createBucket(): Promise<void> {
     try {
       await this.#client.send(new HeadBucketCommand({ Bucket: this.#bucket }));
       return;
@@ -109,6 +141,27 @@ export class S3ObjectStore implements ObjectStore {
       // Another process won the race; ours is just as good.
       if (nameOf(err) !== 'BucketAlreadyOwnedByYou') throw err;
     }
+  }
+
+  /** Pre-signed PUTs come from another origin (the web app), so they need a preflight answer. */
+  async #allowBrowserUploads(): Promise<void> {
+    await this.#client.send(
+      new PutBucketCorsCommand({
+        Bucket: this.#bucket,
+        CORSConfiguration: {
+          CORSRules: [
+            {
+              AllowedOrigins: [...this.#corsOrigins],
+              AllowedMethods: ['PUT'],
+              // Content-Type is signed; the SDK may add x-amz-* headers to what it signs.
+              AllowedHeaders: ['content-type', 'x-amz-*'],
+              ExposeHeaders: ['ETag'],
+              MaxAgeSeconds: CORS_MAX_AGE,
+            },
+          ],
+        },
+      }),
+    );
   }
 
   async put(key: string, body: Buffer | Readable, options: { contentType: string }): Promise<ObjectInfo> {
