@@ -2,7 +2,7 @@ import type { ReactNode } from 'react';
 import { Link, useLocation } from 'wouter';
 import { useSession } from '../session.js';
 import { Avatar } from './Avatar.js';
-import { Badge, useUnreadCount } from './NotificationsBadge.js';
+import { Badge, shownCount, useUnreadCount } from './NotificationsBadge.js';
 import { BellIcon, ExploreIcon, HomeIcon, PlusIcon, SearchIcon } from './icons.js';
 import { Toasts } from './Toasts.js';
 
@@ -41,7 +41,13 @@ export function Layout({ children }: { children: ReactNode }) {
             {tab('/search', 'Search', <SearchIcon />)}
             {tab('/explore', 'Explore', <ExploreIcon />)}
             {tab('/new', 'New post', <PlusIcon />)}
-            {tab('/notifications', 'Notifications', <BellIcon />, <Badge count={unread} />)}
+            {tab(
+              '/notifications',
+              // The badge's number is visible text, so the link's name says it too.
+              unread > 0 ? `Notifications, ${shownCount(unread)} unread` : 'Notifications',
+              <BellIcon />,
+              <Badge count={unread} />,
+            )}
             {tab(`/u/${me.username}`, 'Profile', <Avatar user={me} size={26} />)}
           </nav>
         ) : (

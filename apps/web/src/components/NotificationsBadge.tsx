@@ -53,6 +53,6 @@ export function Badge({ count }: { count: number }) {
 }
 
 /** The server counts unread up to the cap, so the cap itself means "at least". */
-function shownCount(count: number): string {
+export function shownCount(count: number): string {
   return count >= UNREAD_COUNT_CAP ? `${UNREAD_COUNT_CAP}+` : String(count);
 }
