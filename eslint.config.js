@@ -9,7 +9,9 @@ export default tseslint.config(
     files: ['**/*.ts', '**/*.tsx'],
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ['vitest.config.ts', 'vitest.faults.config.ts'] },
+        projectService: {
+          allowDefaultProject: ['vitest.config.ts', 'vitest.faults.config.ts', 'vitest.browser.config.ts'],
+        },
         tsconfigRootDir: import.meta.dirname,
       },
     },

@@ -104,11 +104,14 @@ export interface WebServer {
   close(): Promise<void>;
 }
 
-/** The README's embedded shape (`main.ts all`: PGlite, local disk, in-process workers). */
-export async function startWebServer(): Promise<WebServer> {
+/**
+ * The README's embedded shape (`main.ts all`: PGlite, local disk, in-process workers), or the
+ * service shape when `env` names the services.
+ */
+export async function startWebServer(env: Record<string, string> = {}): Promise<WebServer> {
   await buildWeb();
   const dataDir = await mkdtemp(join(tmpdir(), 'glimpse-web-e2e-'));
-  const server = await startServer(null, { DATA_DIR: dataDir });
+  const server = await startServer(null, { DATA_DIR: dataDir, ...env });
   return {
     url: server.url,
     server,

@@ -131,6 +131,8 @@ describe.runIf(await chromiumAvailable())('the web performance budget', { timeou
 
   it('keeps initial JS under 200 KB gz, paints placeholders early, and does not shift layout', async () => {
     const js = await initialJsGzipKb();
+    // A first pass warms Chromium itself (its start-up work would land on whichever size came first).
+    await measure(PHONE);
     const phone = await measure(PHONE);
     const desktop = await measure(DESKTOP);
     const report = {

@@ -123,7 +123,8 @@ for (const shape of await availableShapes()) {
           }
         }),
       );
-    });
+      // ~230 photos through the real pipeline on a shared 2-core machine: the bound is for a hang.
+    }, 300_000);
     afterAll(() => t?.close());
 
     it(`covers the whole corpus (${files.length} files)`, () => {

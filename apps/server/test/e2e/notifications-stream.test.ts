@@ -11,11 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEFAULT_RABBITMQ_OPTIONS } from '../../src/adapters/rabbitmq/rabbitmq-queue.js';
-import { rabbitMqNames, retryDelays } from '../../src/adapters/rabbitmq/rabbitmq-topology.js';
-import { jobs, topologyOf } from '../../src/jobs/catalogue.js';
 import { http, startServer, type ServerProcess } from '../support/process.js';
-import { deleteEverything } from '../support/rabbitmq.js';
+import { deleteProcessQueues } from '../support/rabbitmq.js';
 import {
   AMQP_URL,
   createTestDatabase,
@@ -42,15 +39,7 @@ describe.runIf(services)('notifications stream across API processes', { timeout:
     const keys = testKeyPrefix();
     cleanups.push(keys.clean);
     const queuePrefix = `${uniqueName('n')}.`;
-    cleanups.push(() =>
-      deleteEverything([
-        rabbitMqNames(
-          queuePrefix,
-          topologyOf(jobs),
-          retryDelays(DEFAULT_RABBITMQ_OPTIONS.retryBaseMs, DEFAULT_RABBITMQ_OPTIONS.maxRetryDelayMs),
-        ),
-      ]),
-    );
+    cleanups.push(() => deleteProcessQueues(queuePrefix));
     const dataDir = await mkdtemp(join(tmpdir(), 'glimpse-sse-'));
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
     const env = {

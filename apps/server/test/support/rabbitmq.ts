@@ -1,5 +1,11 @@
 import { connect as amqpConnect } from 'amqplib';
-import type { RabbitMqNames } from '../../src/adapters/rabbitmq/rabbitmq-topology.js';
+import { DEFAULT_RABBITMQ_OPTIONS } from '../../src/adapters/rabbitmq/rabbitmq-queue.js';
+import {
+  rabbitMqNames,
+  retryDelays,
+  type RabbitMqNames,
+} from '../../src/adapters/rabbitmq/rabbitmq-topology.js';
+import { jobs, topologyOf } from '../../src/jobs/catalogue.js';
 import { AMQP_URL } from './services.js';
 
 /** Deletes the exchanges and queues a test declared (names come from the adapter). */
@@ -19,4 +25,15 @@ export async function deleteEverything(names: RabbitMqNames[]): Promise<void> {
   } finally {
     await connection.close();
   }
+}
+
+/** Deletes what a main.ts process with AMQP_QUEUE_PREFIX `prefix` and default retries declared. */
+export function deleteProcessQueues(prefix: string): Promise<void> {
+  return deleteEverything([
+    rabbitMqNames(
+      prefix,
+      topologyOf(jobs),
+      retryDelays(DEFAULT_RABBITMQ_OPTIONS.retryBaseMs, DEFAULT_RABBITMQ_OPTIONS.maxRetryDelayMs),
+    ),
+  ]);
 }

@@ -4,7 +4,7 @@ import { Field } from '../components/Field.js';
 import { admitFiles } from '../lib/files.js';
 import { DropZone } from './composer/DropZone.js';
 import { PhotoTile } from './composer/PhotoTile.js';
-import { TextArea, textLength } from './composer/TextArea.js';
+import { TextArea, textLength } from '../components/TextArea.js';
 import { usePublish } from './composer/usePublish.js';
 import { useUploads } from './composer/useUploads.js';
 import './composer/composer.css';

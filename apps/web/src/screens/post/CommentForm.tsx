@@ -5,7 +5,7 @@ import { useState, type FormEvent, type KeyboardEvent } from 'react';
 import { api } from '../../api/index.js';
 import { patchCachedPost } from '../../components/useEngagement.js';
 import { humanError } from '../../lib/errors.js';
-import { TextArea, textLength } from '../composer/TextArea.js';
+import { TextArea, textLength } from '../../components/TextArea.js';
 
 /** The reply box: Enter sends, Shift+Enter starts a new line, one send at a time. */
 export function CommentForm({ post, onAdded }: { post: Post; onAdded: (comment: Comment) => void }) {

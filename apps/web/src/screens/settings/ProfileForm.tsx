@@ -7,7 +7,7 @@ import { Field, fieldMessage } from '../../components/Field.js';
 import { toast } from '../../components/Toasts.js';
 import { humanError } from '../../lib/errors.js';
 import { useMe, useSession } from '../../session.js';
-import { TextArea } from './TextArea.js';
+import { TextArea } from '../../components/TextArea.js';
 
 /** Photo, name, bio and the private switch. */
 export function ProfileForm() {

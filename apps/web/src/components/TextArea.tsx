@@ -1,15 +1,19 @@
 import { useId, type TextareaHTMLAttributes } from 'react';
 
-/** Length as the server counts it: Unicode code points after trimming. */
+/** Length as the server counts it: Unicode code points after trimming (an emoji is one). */
 export function textLength(text: string): number {
   return [...text.trim()].length;
 }
 
-/** A labelled textarea with a live count against `max`, the count tied to it for screen readers. */
+/**
+ * Field.tsx's twin for multi-line text: a label, a live count against `max` and the error
+ * sentence, both tied to the box for screen readers.
+ */
 export function TextArea({
   label,
   max,
   value,
+  error,
   hideLabel = false,
   countFrom = 0,
   ...rest
@@ -17,6 +21,7 @@ export function TextArea({
   label: string;
   max: number;
   value: string;
+  error?: string | undefined;
   hideLabel?: boolean;
   /** Show the count only from this length on, for boxes where it would be clutter. */
   countFrom?: number;
@@ -24,6 +29,8 @@ export function TextArea({
   const id = useId();
   const length = textLength(value);
   const over = length > max;
+  const counted = length >= countFrom;
+  const describedBy = [counted ? `${id}-count` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ');
   return (
     <div className="field text-area">
       <label htmlFor={id} className={hideLabel ? 'visually-hidden' : undefined}>
@@ -32,15 +39,20 @@ export function TextArea({
       <textarea
         id={id}
         value={value}
-        aria-invalid={over ? true : undefined}
-        aria-describedby={length >= countFrom ? `${id}-count` : undefined}
+        aria-invalid={over || error ? true : undefined}
+        aria-describedby={describedBy || undefined}
         {...rest}
       />
-      {length >= countFrom && (
+      {counted && (
         <span id={`${id}-count`} className={`char-count small ${over ? 'field-error' : 'muted'}`}>
           {over
             ? `${(length - max).toLocaleString()} characters too long`
             : `${length.toLocaleString()} / ${max.toLocaleString()}`}
+        </span>
+      )}
+      {error && (
+        <span className="field-error" id={`${id}-error`}>
+          {error}
         </span>
       )}
     </div>
