@@ -13,7 +13,7 @@ import {
   watchErrors,
   type WebServer,
 } from './browser.js';
-import { HEIC, jpegWithGps } from './seed.js';
+import { HEIC, JPEG, jpegWithGps, publish } from './seed.js';
 
 const PASSWORD = 'a long passphrase';
 
@@ -178,6 +178,39 @@ describe.runIf(await chromiumAvailable())('the web app, end to end', { timeout: 
     await alice.getByRole('list', { name: 'Notifications list' }).getByText(/bob/).first().waitFor();
     await screenshotBoth(alice, 'notifications');
     await altCheck(alice, 'notifications');
+  });
+
+  it('offers newer posts with a pill instead of moving the feed under the reader', async () => {
+    await bob.getByRole('link', { name: 'Home', exact: true }).click();
+    await bob.locator('.post-card').first().waitFor();
+    const login = await fetch(`${web.url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ login: 'alice', password: PASSWORD }),
+    });
+    const { user, accessToken } = (await login.json()) as { user: { id: string }; accessToken: string };
+    await publish(
+      web.url,
+      { id: user.id, username: 'alice', accessToken },
+      JPEG,
+      'A second light #goldenhour',
+    );
+    const pill = bob.getByRole('button', { name: 'New posts' });
+    // Coming back to the tab checks at once (the 30 s poll would get there too, just later).
+    await expect
+      .poll(
+        async () => {
+          await bob.evaluate(() => document.dispatchEvent(new Event('visibilitychange', { bubbles: true })));
+          return pill.isVisible();
+        },
+        { timeout: 20_000, interval: 500 },
+      )
+      .toBe(true);
+    // Nothing moved meanwhile: the first card is still the older post.
+    expect(await bob.locator('.post-card').first().getByText('A second light').count()).toBe(0);
+    await pill.click();
+    await bob.locator('.post-card').first().getByText('A second light').waitFor();
+    await pill.waitFor({ state: 'detached' });
   });
 
   it('explore and hashtag pages show the post', async () => {

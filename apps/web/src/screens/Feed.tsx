@@ -22,6 +22,8 @@ export function Feed() {
     queryKey: ['feed', 'head'],
     queryFn: async () => (await api.feed(null, 1)).posts[0]?.id ?? null,
     refetchInterval: NEW_POSTS_POLL_MS,
+    // Coming back to the tab is when newer posts matter: ask at once.
+    refetchOnWindowFocus: 'always',
     enabled: feed.isSuccess,
   });
   const hasNewer = Boolean(head.data && newest && BigInt(head.data) > BigInt(newest));
