@@ -65,6 +65,7 @@ describe.runIf(await chromiumAvailable())('the web app, end to end', { timeout: 
 
   let alice: Page;
   let bob: Page;
+  let stranger: Page;
   let postId: string;
 
   it('signs up two people; A posts a JPEG (with GPS) and a HEIC through the composer', async () => {
@@ -255,6 +256,46 @@ describe.runIf(await chromiumAvailable())('the web app, end to end', { timeout: 
     await bob.getByRole('heading', { name: 'Post by alice' }).waitFor();
     await bob.locator('.post-card img').first().waitFor();
     expect(errorsOf(alice, bob, carol)).toEqual([]);
+    stranger = carol;
+  });
+
+  it('a follow request waits in the inbox; once confirmed, the stranger sees the post', async () => {
+    const carol = stranger;
+    await carol.getByRole('button', { name: 'Follow', exact: true }).click();
+    await carol.getByRole('button', { name: 'Requested', exact: true }).waitFor();
+
+    await alice.goto(`${web.url}/u/alice`);
+    await alice.getByRole('link', { name: 'Follow requests' }).click();
+    await alice.getByRole('heading', { name: 'Follow requests', level: 1 }).waitFor();
+    await screenshotBoth(alice, 'follow-requests');
+    await alice.getByRole('button', { name: 'Confirm carol' }).click();
+    await alice.getByText('No pending requests').waitFor();
+
+    await carol.goto(`${web.url}/p/${postId}`);
+    await carol.getByRole('heading', { name: 'Post by alice' }).waitFor();
+    await carol.locator('.post-card img').first().waitFor();
+    expect(errorsOf(alice, carol)).toEqual([]);
+  });
+
+  it('a block hides both sides until it is lifted, from the profile or from Settings', async () => {
+    const carol = stranger;
+    carol.on('dialog', (dialog) => void dialog.accept());
+    await carol.goto(`${web.url}/u/bob`);
+    await carol.getByRole('button', { name: 'More options' }).click();
+    await carol.getByRole('button', { name: 'Block', exact: true }).click();
+    await carol.getByText('You blocked bob.').waitFor();
+    // Bob cannot see carol either, and is not told why.
+    await bob.goto(`${web.url}/u/carol`);
+    await bob.getByRole('heading', { name: 'This account is not available' }).waitFor();
+
+    await carol.goto(`${web.url}/settings`);
+    const blocked = carol.getByRole('list', { name: 'Blocked accounts' });
+    await blocked.getByText('bob').waitFor();
+    await carol.getByRole('button', { name: 'Unblock bob' }).click();
+    await carol.getByText('You have not blocked anyone.').waitFor();
+    await carol.goto(`${web.url}/u/bob`);
+    await carol.getByRole('button', { name: 'Follow', exact: true }).waitFor();
+    expect(errorsOf(bob, carol)).toEqual([]);
   });
 
   it('keeps the session across a reload; keyboard likes; a failing feed says so and recovers; logs out', async () => {
