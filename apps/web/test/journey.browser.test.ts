@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -77,6 +77,29 @@ describe.runIf(await chromiumAvailable())('the web app, end to end', { timeout: 
     await signUp(bob, 'bob');
 
     await alice.getByRole('link', { name: 'New post', exact: true }).click();
+    // Refused before any byte is sent, each with a sentence naming the file.
+    const svg = join(tmp, 'drawing.svg');
+    await writeFile(svg, '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>');
+    const huge = join(tmp, 'panorama.jpg');
+    await writeFile(huge, Buffer.alloc(51 * 1024 * 1024));
+    // A .jpg that is not a photo passes the browser's checks; the server refuses its bytes.
+    const fake = join(tmp, 'notes.jpg');
+    await writeFile(fake, 'these are not the bytes of a photo');
+    await alice.getByLabel('Add photos').setInputFiles([svg, huge]);
+    const problems = alice.getByRole('alert');
+    await problems.getByText(/drawing\.svg is not a photo Glimpse can take/).waitFor();
+    await problems.getByText('panorama.jpg is 51 MB; photos can be at most 50 MB.').waitFor();
+    expect(await alice.getByRole('progressbar').count()).toBe(0);
+    await alice.getByLabel('Add photos').setInputFiles([fake]);
+    const fakeTile = alice.getByRole('listitem').filter({ hasText: 'notes.jpg' });
+    const refusal = fakeTile.getByRole('alert');
+    await refusal.waitFor({ timeout: 15_000 });
+    // The server's sentence (it sniffed the bytes), not a status code.
+    expect(await refusal.textContent()).toMatch(/not a photo in an accepted format/);
+    // The same bytes would fail again, so no Retry is offered.
+    expect(await fakeTile.getByRole('button', { name: 'Retry' }).count()).toBe(0);
+    await alice.getByRole('button', { name: 'Remove photo 1' }).click();
+
     const jpeg = await jpegWithGps(tmp);
     // Slow the photo PUTs down so the progress bars are seen (and photographed) mid-way.
     await alice.route(/\/uploads\//, async (route) => {
