@@ -62,12 +62,31 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   }, [setMe]);
 
   const value = useMemo(() => ({ me, setMe, logout }), [me, setMe, logout]);
+  // Until the session is known, the same top bar the app will show, so nothing jumps when it does.
   if (state === 'loading')
     return (
-      <p className="page-status" role="status">
-        Loading…
-      </p>
+      <Frame>
+        <p className="page-status" role="status">
+          Loading…
+        </p>
+      </Frame>
     );
-  if (state !== 'ready') return <ErrorNotice error={state.error} onRetry={resume} />;
+  if (state !== 'ready')
+    return (
+      <Frame>
+        <ErrorNotice error={state.error} onRetry={resume} />
+      </Frame>
+    );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
+}
+
+function Frame({ children }: { children: ReactNode }) {
+  return (
+    <div className="shell">
+      <header className="topbar">
+        <span className="logo">Glimpse</span>
+      </header>
+      <main id="main">{children}</main>
+    </div>
+  );
 }
