@@ -1,7 +1,7 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { Component, lazy, Suspense, type ReactNode } from 'react';
 import { Route, Switch, useLocation } from 'wouter';
-import { NotFound } from './components/ErrorNotice.js';
+import { Loading, NotFound } from './components/ErrorNotice.js';
 import { Layout } from './components/Layout.js';
 import { isTransient } from './lib/errors.js';
 import { Feed } from './screens/Feed.js';
@@ -51,13 +51,7 @@ export function App() {
       <SessionProvider>
         <Layout>
           <ScreenBoundary key={useLocation()[0]}>
-            <Suspense
-              fallback={
-                <p className="page-status" role="status">
-                  Loading…
-                </p>
-              }
-            >
+            <Suspense fallback={<Loading />}>
               <Switch>
                 <Route path="/">
                   <Private>

@@ -2,7 +2,7 @@ import type { Me } from '@glimpse/contract';
 import { useQueryClient } from '@tanstack/react-query';
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { api, onSessionLost } from './api/index.js';
-import { ErrorNotice } from './components/ErrorNotice.js';
+import { ErrorNotice, Loading } from './components/ErrorNotice.js';
 
 interface Session {
   /** The signed-in account, or null for a visitor. */
@@ -66,9 +66,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   if (state === 'loading')
     return (
       <Frame>
-        <p className="page-status" role="status">
-          Loading…
-        </p>
+        <Loading />
       </Frame>
     );
   if (state !== 'ready')

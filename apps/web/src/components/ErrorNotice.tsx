@@ -31,3 +31,12 @@ export function NotFound() {
     </div>
   );
 }
+
+/** A screen or list still on its way: announced to screen readers, never an empty page. */
+export function Loading({ text = 'Loading…' }: { text?: string }) {
+  return (
+    <p className="page-status" role="status">
+      {text}
+    </p>
+  );
+}

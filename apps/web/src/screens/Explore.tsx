@@ -1,5 +1,5 @@
 import { api } from '../api/index.js';
-import { EmptyState, ErrorNotice } from '../components/ErrorNotice.js';
+import { EmptyState, ErrorNotice, Loading } from '../components/ErrorNotice.js';
 import { LoadMore, usePaged } from '../components/Paged.js';
 import { PostGrid } from '../components/PostGrid.js';
 import { TrendingTags } from './discovery/TrendingTags.js';
@@ -20,9 +20,7 @@ export function Explore() {
       </div>
       <TrendingTags quietWhenEmpty />
       {explore.isPending ? (
-        <p className="page-status" role="status">
-          Loading…
-        </p>
+        <Loading />
       ) : explore.isError && !explore.data ? (
         <ErrorNotice error={explore.error} onRetry={() => void explore.refetch()} />
       ) : explore.items.length === 0 ? (

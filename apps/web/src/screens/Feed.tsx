@@ -2,7 +2,7 @@ import type { Post } from '@glimpse/contract';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link } from 'wouter';
 import { api } from '../api/index.js';
-import { EmptyState, ErrorNotice } from '../components/ErrorNotice.js';
+import { EmptyState, ErrorNotice, Loading } from '../components/ErrorNotice.js';
 import { LoadMore, usePaged } from '../components/Paged.js';
 import { PostCard } from '../components/PostCard.js';
 
@@ -28,12 +28,7 @@ export function Feed() {
   });
   const hasNewer = Boolean(head.data && newest && BigInt(head.data) > BigInt(newest));
 
-  if (feed.isPending)
-    return (
-      <p className="page-status" role="status">
-        Loading your feed…
-      </p>
-    );
+  if (feed.isPending) return <Loading text="Loading your feed…" />;
   if (feed.isError && !feed.data)
     return <ErrorNotice error={feed.error} onRetry={() => void feed.refetch()} />;
 

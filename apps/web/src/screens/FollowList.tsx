@@ -2,7 +2,7 @@ import type { User } from '@glimpse/contract';
 import { useQuery } from '@tanstack/react-query';
 import { useParams } from 'wouter';
 import { api, ApiError } from '../api/index.js';
-import { EmptyState, ErrorNotice, NotFound } from '../components/ErrorNotice.js';
+import { EmptyState, ErrorNotice, Loading, NotFound } from '../components/ErrorNotice.js';
 import { FollowButton } from '../components/FollowButton.js';
 import { LoadMore, usePaged } from '../components/Paged.js';
 import { UserRow } from '../components/UserRow.js';
@@ -33,9 +33,7 @@ export function FollowList() {
     return (
       <>
         {header}
-        <p className="page-status" role="status">
-          Loading…
-        </p>
+        <Loading />
       </>
     );
   if (query.isError)
@@ -67,12 +65,7 @@ function People({ user, list, meId }: { user: User; list: List; meId: string | u
     (cursor) => (list === 'followers' ? api.followers(user.id, cursor) : api.following(user.id, cursor)),
     (page) => page.users,
   );
-  if (query.isPending)
-    return (
-      <p className="page-status" role="status">
-        Loading…
-      </p>
-    );
+  if (query.isPending) return <Loading />;
   if (query.isError && !query.data) {
     if (query.error instanceof ApiError && query.error.status === 404) return <PrivateNotice />;
     return <ErrorNotice error={query.error} onRetry={() => void query.refetch()} />;

@@ -2,7 +2,7 @@ import type { User } from '@glimpse/contract';
 import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api } from '../api/index.js';
-import { EmptyState, ErrorNotice } from '../components/ErrorNotice.js';
+import { EmptyState, ErrorNotice, Loading } from '../components/ErrorNotice.js';
 import { LoadMore, usePaged } from '../components/Paged.js';
 import { toast } from '../components/Toasts.js';
 import { UserRow } from '../components/UserRow.js';
@@ -45,9 +45,7 @@ export function FollowRequests() {
     return (
       <>
         {header}
-        <p className="page-status" role="status">
-          Loading…
-        </p>
+        <Loading />
       </>
     );
   if (query.isError && !query.data)

@@ -1,6 +1,6 @@
 import { Link, useParams } from 'wouter';
 import { api, ApiError } from '../api/index.js';
-import { EmptyState, ErrorNotice } from '../components/ErrorNotice.js';
+import { EmptyState, ErrorNotice, Loading } from '../components/ErrorNotice.js';
 import { LoadMore, usePaged } from '../components/Paged.js';
 import { PostGrid } from '../components/PostGrid.js';
 import './discovery/discovery.css';
@@ -41,9 +41,7 @@ export function Hashtag() {
           </p>
         </EmptyState>
       ) : posts.isPending ? (
-        <p className="page-status" role="status">
-          Loading…
-        </p>
+        <Loading />
       ) : posts.isError && !posts.data ? (
         <ErrorNotice error={posts.error} onRetry={() => void posts.refetch()} />
       ) : posts.items.length === 0 ? (

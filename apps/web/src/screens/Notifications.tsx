@@ -3,7 +3,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { Link } from 'wouter';
 import { api } from '../api/index.js';
-import { EmptyState, ErrorNotice } from '../components/ErrorNotice.js';
+import { EmptyState, ErrorNotice, Loading } from '../components/ErrorNotice.js';
 import { UNREAD_KEY } from '../components/NotificationsBadge.js';
 import { LoadMore, usePaged } from '../components/Paged.js';
 import { toast } from '../components/Toasts.js';
@@ -47,9 +47,7 @@ export function Notifications() {
         <h1>Notifications</h1>
       </div>
       {list.isPending ? (
-        <p className="page-status" role="status">
-          Loading…
-        </p>
+        <Loading />
       ) : list.isError && !list.data ? (
         <ErrorNotice error={list.error} onRetry={() => void list.refetch()} />
       ) : list.items.length === 0 ? (

@@ -2,7 +2,7 @@ import type { Post } from '@glimpse/contract';
 import { useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'wouter';
 import { api, ApiError } from '../api/index.js';
-import { EmptyState, ErrorNotice } from '../components/ErrorNotice.js';
+import { EmptyState, ErrorNotice, Loading } from '../components/ErrorNotice.js';
 import { LoadMore, usePaged } from '../components/Paged.js';
 import { PostCard } from '../components/PostCard.js';
 import { UserRow } from '../components/UserRow.js';
@@ -48,14 +48,6 @@ function PostLoadError({ error, onRetry }: { error: unknown; onRetry: () => void
     );
   }
   return <ErrorNotice error={error} onRetry={onRetry} />;
-}
-
-function Loading() {
-  return (
-    <p className="page-status" role="status">
-      Loading…
-    </p>
-  );
 }
 
 /** Who liked a post, newest first. */

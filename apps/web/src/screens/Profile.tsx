@@ -2,7 +2,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useParams } from 'wouter';
 import { api, ApiError } from '../api/index.js';
-import { ErrorNotice } from '../components/ErrorNotice.js';
+import { ErrorNotice, Loading } from '../components/ErrorNotice.js';
 import { toast } from '../components/Toasts.js';
 import { humanError } from '../lib/errors.js';
 import { useSession } from '../session.js';
@@ -22,12 +22,7 @@ export function Profile() {
   const missing = query.error instanceof ApiError && query.error.status === 404;
   const blocked = useBlockedAccount(username, Boolean(me) && missing);
 
-  if (query.isPending || (missing && blocked.isPending && blocked.fetchStatus !== 'idle'))
-    return (
-      <p className="page-status" role="status">
-        Loading…
-      </p>
-    );
+  if (query.isPending || (missing && blocked.isPending && blocked.fetchStatus !== 'idle')) return <Loading />;
   if (query.isError) {
     if (missing) {
       if (blocked.data) return <BlockedProfile id={blocked.data.id} username={blocked.data.username} />;

@@ -1,5 +1,5 @@
 import { api } from '../api/index.js';
-import { EmptyState, ErrorNotice } from '../components/ErrorNotice.js';
+import { EmptyState, ErrorNotice, Loading } from '../components/ErrorNotice.js';
 import { BookmarkIcon } from '../components/icons.js';
 import { LoadMore, usePaged } from '../components/Paged.js';
 import { PostGrid } from '../components/PostGrid.js';
@@ -21,12 +21,7 @@ export function Saved() {
     </ListHeader>
   );
   let body;
-  if (query.isPending)
-    body = (
-      <p className="page-status" role="status">
-        Loading…
-      </p>
-    );
+  if (query.isPending) body = <Loading />;
   else if (query.isError && !query.data)
     body = <ErrorNotice error={query.error} onRetry={() => void query.refetch()} />;
   else if (query.items.length === 0)

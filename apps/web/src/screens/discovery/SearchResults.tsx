@@ -2,7 +2,7 @@ import type { HashtagCount, Post, SearchPage, SearchType, User } from '@glimpse/
 import { useInfiniteQuery, type QueryKey } from '@tanstack/react-query';
 import { Link } from 'wouter';
 import { api } from '../../api/index.js';
-import { ErrorNotice } from '../../components/ErrorNotice.js';
+import { ErrorNotice, Loading } from '../../components/ErrorNotice.js';
 import { LoadMore } from '../../components/Paged.js';
 import { PostGrid } from '../../components/PostGrid.js';
 import { UserRow } from '../../components/UserRow.js';
@@ -30,12 +30,7 @@ export function SearchResults({ type, q }: { type: SearchType; q: string }) {
   const count = { users: users.length, hashtags: hashtags.length, posts: posts.length }[type];
 
   let body;
-  if (search.isPending)
-    body = (
-      <p className="page-status" role="status">
-        Searching…
-      </p>
-    );
+  if (search.isPending) body = <Loading text="Searching…" />;
   else if (search.isError && !search.isFetchNextPageError)
     body = <ErrorNotice error={search.error} onRetry={() => void search.refetch()} />;
   else if (count === 0)

@@ -3,7 +3,7 @@ import { useQueryClient, type InfiniteData } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { Link } from 'wouter';
 import { api } from '../../api/index.js';
-import { ErrorNotice } from '../../components/ErrorNotice.js';
+import { ErrorNotice, Loading } from '../../components/ErrorNotice.js';
 import { LoadMore, usePaged } from '../../components/Paged.js';
 import { useSession } from '../../session.js';
 import { CommentForm } from './CommentForm.js';
@@ -73,9 +73,7 @@ export function Comments({ post }: { post: Post }) {
     <section id="comments" className="comments" aria-labelledby="comments-title">
       <h2 id="comments-title">Comments</h2>
       {query.isPending ? (
-        <p className="page-status" role="status">
-          Loading comments…
-        </p>
+        <Loading text="Loading comments…" />
       ) : query.isError && query.items.length === 0 ? (
         <ErrorNotice error={query.error} onRetry={() => void query.refetch()} />
       ) : (

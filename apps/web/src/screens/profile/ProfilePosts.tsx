@@ -1,7 +1,7 @@
 import type { User } from '@glimpse/contract';
 import { Link } from 'wouter';
 import { api } from '../../api/index.js';
-import { EmptyState, ErrorNotice } from '../../components/ErrorNotice.js';
+import { EmptyState, ErrorNotice, Loading } from '../../components/ErrorNotice.js';
 import { LoadMore, usePaged } from '../../components/Paged.js';
 import { PostGrid } from '../../components/PostGrid.js';
 import { ApiError } from '../../api/index.js';
@@ -14,12 +14,7 @@ export function ProfilePosts({ user, mine }: { user: User; mine: boolean }) {
     (cursor) => api.userPosts(user.id, cursor),
     (page) => page.posts,
   );
-  if (query.isPending)
-    return (
-      <p className="page-status" role="status">
-        Loading…
-      </p>
-    );
+  if (query.isPending) return <Loading />;
   // The account turned private (or stopped being followed) since the profile loaded.
   if (query.isError && !query.data && query.error instanceof ApiError && query.error.status === 404)
     return <PrivateNotice />;
