@@ -43,6 +43,36 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },
   },
   {
+    files: ['apps/web/src/**'],
+    rules: {
+      // Text is rendered as text nodes, never parsed as HTML (the CSP is the second line, not the first).
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "JSXAttribute[name.name='dangerouslySetInnerHTML']",
+          message: 'No HTML from strings in the web app: render text (see components/Caption.tsx).',
+        },
+        {
+          selector: 'MemberExpression[property.name=/^(innerHTML|outerHTML)$/]',
+          message: 'No HTML from strings in the web app: render text (see components/Caption.tsx).',
+        },
+      ],
+      // The contract's schemas are TypeBox values; importing one would bundle TypeBox into the app.
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: '@glimpse/contract',
+              allowTypeImports: true,
+              message: 'Types only here; runtime limits come from @glimpse/contract/limits.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['apps/server/src/**'],
     ignores: ['apps/server/src/adapters/**', 'apps/server/src/wiring.ts'],
     rules: {

@@ -2,7 +2,7 @@ import type { Me } from '@glimpse/contract';
 import { useEffect, useRef, useState, type ChangeEvent } from 'react';
 import { api, putWithProgress } from '../api/index.js';
 import { humanError } from '../lib/errors.js';
-import { ACCEPT_ATTRIBUTE, checkFile } from '../lib/files.js';
+import { ACCEPT_ATTRIBUTE, checkFile, processingFailure } from '../lib/files.js';
 import { Avatar } from './Avatar.js';
 import { toast } from './Toasts.js';
 
@@ -46,8 +46,9 @@ export function AvatarUpload({ me, onChange }: { me: Me; onChange: (me: Me) => v
         if (controller.signal.aborted) return;
         media = await api.media(media.id);
       }
+      // The server's message is for operators ("Input buffer has corrupt header"); the code has a sentence.
       if (media.status === 'failed')
-        throw new Error(media.error?.message ?? 'This photo could not be processed. Try another one.');
+        throw new Error(`${processingFailure(media.error?.code)} Try another one.`);
       if (media.status !== 'ready')
         throw new Error('Processing this photo is taking too long. Try again later.');
       onChange(await api.updateMe({ avatarMediaId: media.id }));
