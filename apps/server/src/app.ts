@@ -17,6 +17,7 @@ import { deliveryRoutes } from './media/delivery.routes.js';
 import { localUploadRoutes } from './media/local-upload.routes.js';
 import { mediaRoutes } from './media/media.routes.js';
 import { graphRoutes } from './graph/graph.routes.js';
+import { inboxRoutes } from './graph/inbox.routes.js';
 import { postsRoutes } from './posts/posts.routes.js';
 import { feedRoutes } from './feed/feed.routes.js';
 import { notificationsRoutes } from './notifications/notifications.routes.js';
@@ -88,6 +89,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
         accountsRoutes(typed, services);
         mediaRoutes(typed, services);
         graphRoutes(typed, services);
+        inboxRoutes(typed, services);
         postsRoutes(typed, services);
         feedRoutes(typed, services);
         notificationsRoutes(typed, services);

@@ -1,21 +1,16 @@
-import {
-  BlocksPage,
-  FollowStatus,
-  LookupQuery,
-  PageQuery,
-  User,
-  UserIdParams,
-  UsersPage,
-} from '@glimpse/contract';
+import { FollowStatus, LookupQuery, PageQuery, User, UserIdParams, UsersPage } from '@glimpse/contract';
 import { Type } from 'typebox';
 import { bearerAuth, requireViewer } from '../http/auth.js';
 import { errorResponses } from '../http/error-responses.js';
 import type { App } from '../http/types.js';
 import type { GraphService } from './graph.service.js';
 
-const NoContent = Type.Null({ description: 'Done' });
+export const NoContent = Type.Null({ description: 'Done' });
 
-/** People and the social graph (API.md). Public routes answer anonymous callers too. */
+/**
+ * People and the social graph (API.md). Public routes answer anonymous callers too; my own
+ * inboxes (follow requests, blocks) are in inbox.routes.ts.
+ */
 export function graphRoutes(app: App, { graph }: { graph: GraphService }) {
   const tags = ['people'];
   const viewerOf = (request: { viewer: { userId: string } | null }) => request.viewer?.userId ?? null;
@@ -93,64 +88,6 @@ export function graphRoutes(app: App, { graph }: { graph: GraphService }) {
     },
     async (request) => graph.unfollow(requireViewer(request).userId, request.params.id),
   );
-
-  app.get(
-    '/me/follow-requests',
-    {
-      schema: {
-        tags,
-        summary: 'Who asks to follow me',
-        security: bearerAuth,
-        querystring: PageQuery,
-        response: { 200: UsersPage, ...errorResponses(400, 401) },
-      },
-    },
-    async (request) =>
-      graph.requests(requireViewer(request).userId, {
-        limit: request.query.limit ?? 20,
-        ...(request.query.cursor ? { cursor: request.query.cursor } : {}),
-      }),
-  );
-
-  app.get(
-    '/me/blocks',
-    {
-      schema: {
-        tags,
-        summary: 'The accounts I blocked (id and username only), to unblock them',
-        security: bearerAuth,
-        querystring: PageQuery,
-        response: { 200: BlocksPage, ...errorResponses(400, 401) },
-      },
-    },
-    async (request) =>
-      graph.blocked(requireViewer(request).userId, {
-        limit: request.query.limit ?? 20,
-        ...(request.query.cursor ? { cursor: request.query.cursor } : {}),
-      }),
-  );
-
-  for (const action of ['approve', 'reject'] as const) {
-    app.post(
-      `/me/follow-requests/:id/${action}`,
-      {
-        schema: {
-          tags,
-          summary: `${action === 'approve' ? 'Approve' : 'Reject'} a follow request`,
-          security: bearerAuth,
-          params: UserIdParams,
-          response: { 204: NoContent, ...errorResponses(400, 401, 404) },
-        },
-      },
-      async (request, reply) => {
-        const owner = requireViewer(request).userId;
-        await (action === 'approve'
-          ? graph.approve(owner, request.params.id)
-          : graph.reject(owner, request.params.id));
-        return reply.code(204).send(null);
-      },
-    );
-  }
 
   for (const [path, on, off] of [
     ['block', (v: string, t: string) => graph.block(v, t), (v: string, t: string) => graph.unblock(v, t)],
