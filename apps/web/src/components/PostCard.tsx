@@ -11,7 +11,7 @@ import { RichText } from './Caption.js';
 import { Carousel } from './Carousel.js';
 import { BookmarkIcon, CommentIcon, HeartIcon, MoreIcon } from './icons.js';
 import { toast } from './Toasts.js';
-import { useEngagement } from './useEngagement.js';
+import { dropCachedPost, useEngagement } from './useEngagement.js';
 
 /** A post as the feed and the post page show it. `eager` for the first one on screen. */
 export function PostCard({
@@ -122,18 +122,8 @@ function OwnPostMenu({ post, onDeleted }: { post: Post; onDeleted: () => void })
     try {
       await api.deletePost(post.id);
       toast('Post deleted.');
-      // Drop it from every list at once rather than waiting for refetches.
-      queryClient.setQueriesData<{ pages: { posts?: Post[] }[] }>({}, (data) =>
-        data && Array.isArray(data.pages)
-          ? {
-              ...data,
-              pages: data.pages.map((p) =>
-                p.posts ? { ...p, posts: p.posts.filter((x) => x.id !== post.id) } : p,
-              ),
-            }
-          : data,
-      );
-      queryClient.removeQueries({ queryKey: ['post', post.id] });
+      // Gone from every list at once rather than after refetches.
+      dropCachedPost(queryClient, post.id);
       onDeleted();
     } catch (error) {
       toast(humanError(error), 'error');

@@ -59,24 +59,31 @@ export function useEngagement(post: Post) {
   return { ...state, toggleLike, toggleSave };
 }
 
-/** Applies `patch` to post `id` wherever it sits in the cache: single posts and paged lists. */
-export function patchCachedPost(
-  queryClient: ReturnType<typeof useQueryClient>,
-  id: string,
-  patch: Partial<Post>,
-): void {
-  const apply = (p: Post) => (p.id === id ? { ...p, ...patch } : p);
+type QueryClient = ReturnType<typeof useQueryClient>;
+
+/** Rewrites the posts of every cached paged list that holds post `id` (feed, profile, hashtag, saved, ...). */
+function editPostLists(queryClient: QueryClient, id: string, edit: (posts: Post[]) => Post[]): void {
   queryClient.setQueriesData<unknown>({}, (data: unknown) => {
-    if (!data || typeof data !== 'object') return data;
-    if ('pages' in data && Array.isArray((data as { pages: unknown[] }).pages)) {
-      const paged = data as { pages: { posts?: Post[] }[] };
-      if (!paged.pages.some((page) => page.posts?.some((p) => p.id === id))) return data;
-      return {
-        ...paged,
-        pages: paged.pages.map((page) => (page.posts ? { ...page, posts: page.posts.map(apply) } : page)),
-      };
-    }
-    if ((data as Post).id === id && 'media' in data) return apply(data as Post);
-    return data;
+    if (!data || typeof data !== 'object' || !('pages' in data)) return data;
+    const paged = data as { pages: { posts?: Post[] }[] };
+    if (!Array.isArray(paged.pages) || !paged.pages.some((page) => page.posts?.some((p) => p.id === id)))
+      return data;
+    return {
+      ...paged,
+      pages: paged.pages.map((page) => (page.posts ? { ...page, posts: edit(page.posts) } : page)),
+    };
   });
+}
+
+/** Applies `patch` to post `id` wherever it sits in the cache: single posts and paged lists. */
+export function patchCachedPost(queryClient: QueryClient, id: string, patch: Partial<Post>): void {
+  const apply = (p: Post) => (p.id === id ? { ...p, ...patch } : p);
+  editPostLists(queryClient, id, (posts) => posts.map(apply));
+  queryClient.setQueryData<Post>(['post', id], (post) => post && apply(post));
+}
+
+/** Drops post `id` from every cached list and forgets the single copy (after a delete). */
+export function dropCachedPost(queryClient: QueryClient, id: string): void {
+  editPostLists(queryClient, id, (posts) => posts.filter((p) => p.id !== id));
+  queryClient.removeQueries({ queryKey: ['post', id] });
 }
