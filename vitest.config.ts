@@ -2,7 +2,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['apps/*/test/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
+    include: ['apps/*/test/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'bench/test/**/*.test.ts'],
     // Fault tests restart and flush shared services: their own serial stage (vitest.faults.config.ts).
     // Browser suites run Chromium against whole servers: their own stage (vitest.browser.config.ts).
     exclude: [...configDefaults.exclude, 'apps/server/test/faults/**', 'apps/web/test/**/*.browser.test.ts'],

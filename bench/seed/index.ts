@@ -175,7 +175,8 @@ async function fill(
   const tagLines: string[] = [];
   const tagCounts = new Int32Array(HASHTAGS.length);
   const photos = posts.photos.reduce((a, b) => a + b, 0);
-  bar = new Progress('posts + media', posts.ids.length * 2 + photos * 2, 'rows');
+  // post_hashtags lines are only known once the captions are drawn: the bar grows then.
+  bar = new Progress('posts + media', posts.ids.length + photos * 2 + sources.length, 'rows');
   await withIndexesSetAside(
     client,
     ['posts', 'media', 'post_media', 'post_hashtags'],
@@ -225,6 +226,7 @@ async function fill(
       await copyRows(client, 'post_media', rows.POST_MEDIA_COLUMNS, rows.postMediaRows(users, posts), (n) =>
         bar.add(n),
       );
+      bar.grow(tagLines.length);
       await copyRows(client, 'post_hashtags', rows.POST_HASHTAG_COLUMNS, tagLines, (n) => bar.add(n));
     },
     say,

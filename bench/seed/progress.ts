@@ -8,8 +8,10 @@ export class Progress {
   readonly #bar: cliProgress.SingleBar;
   readonly #started = performance.now();
   #value = 0;
+  #total: number;
 
   constructor(label: string, total: number, unit: string) {
+    this.#total = total;
     this.#bar = new cliProgress.SingleBar(
       {
         format: `${label.padEnd(16)} {bar} {percentage}% | {value}/{total} ${unit} | {rate} ${unit}/s | ETA {eta_formatted}`,
@@ -27,6 +29,12 @@ export class Progress {
   add(n: number): void {
     this.#value += n;
     this.#bar.update(this.#value, { rate: fmt(this.#value / this.seconds()) });
+  }
+
+  /** Work discovered on the way: the total grows by `n`. */
+  grow(n: number): void {
+    this.#total += n;
+    this.#bar.setTotal(this.#total);
   }
 
   /** Stops the bar and returns the phase's seconds. */
