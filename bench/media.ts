@@ -7,11 +7,15 @@
  *   3. Memory: the API's RSS while a 50 MiB upload streams through the embedded upload URL,
  *      and a worker process's RSS while it processes 12 MP photos at its default concurrency.
  * Usage: npm run bench -- media [--images 20] [--uploads 50]
+ * Needs vipsthumbnail (Debian's libvips-tools); the services shape runs when PostgreSQL, Redis,
+ * RabbitMQ and S3 answer (TEST_* variables as in the tests). Writes bench/results/media.json,
+ * bench/results/media.md and bench/media-latency.svg; removes its processes, database, keys,
+ * queues, bucket and files, also on failure and Ctrl-C.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
@@ -34,13 +38,26 @@ import {
   testKeyPrefix,
   uniqueName,
 } from '../apps/server/test/support/services.js';
-import { arg, machine, writeResults } from './common.js';
+import { lineChart, writeChart } from './chart.js';
+import {
+  arg,
+  commandLine,
+  describeMachine,
+  formatNumber,
+  machineInfo,
+  markdownTable,
+  writeReport,
+  writeResults,
+} from './common.js';
 
 const IMAGES = arg('images', 20);
 const UPLOADS = arg('uploads', 50);
 const CONCURRENT_UPLOADERS = 10;
 const run = promisify(execFile);
 const CORPUS = '/work/shared/corpus';
+/** The points of the latency chart, from the worker's histogram. */
+const PERCENTILES = [10, 25, 50, 75, 90, 95, 99] as const;
+type Percentiles = Record<`p${(typeof PERCENTILES)[number]}`, number>;
 const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
@@ -237,8 +254,9 @@ async function latency(api: ServerProcess, worker: ServerProcess, photo: Buffer)
     uploads: latencies.length,
     perSecondInBursts: +(latencies.length / busySeconds).toFixed(2),
     // complete → renditions stored, as the worker timed it (histogram buckets, interpolated)
-    p50Ms: Math.round(percentileBetween(before, after, 50) * 1000),
-    p99Ms: Math.round(percentileBetween(before, after, 99) * 1000),
+    percentilesMs: Object.fromEntries(
+      PERCENTILES.map((p) => [`p${p}`, Math.round(percentileBetween(before, after, p) * 1000)]),
+    ) as Percentiles,
     // the same, as a client polling every 250 ms saw it
     clientP50Ms: Math.round(percentile(latencies, 50)),
     peakWorkerRssMiB: Math.round(peakWorkerRss / 2 ** 20),
@@ -287,74 +305,29 @@ async function uploadMemory(api: ServerProcess) {
   return { status: put.status, rssGrowthMiB: Math.round(((peak - before) / 2 ** 20) * 10) / 10 };
 }
 
-const work = await mkdtemp(join(tmpdir(), 'glimpse-bench-media-'));
-try {
-  const photo = await twelveMegapixelJpeg();
-  await mkdir(join(work, 'vips'));
-  const ours = await pipelineThroughput(photo);
-  const vips = await vipsthumbnailThroughput(photo, join(work, 'vips'));
-  const { stdout: vipsVersion } = await run('vips', ['--version']);
+interface Run {
+  photo: Buffer;
+  ours: Awaited<ReturnType<typeof pipelineThroughput>>;
+  vips: Awaited<ReturnType<typeof vipsthumbnailThroughput>> & { version: string };
+  embedded: Latency;
+  services: Latency | null;
+  memory: Awaited<ReturnType<typeof uploadMemory>>;
+  loadAtStart: number[];
+}
+type Latency = Awaited<ReturnType<typeof latency>>;
 
-  // Embedded: one process does everything.
-  const embedded = await startServer('all', { DATA_DIR: join(work, 'embedded'), LOG_LEVEL: 'warn' });
-  let embeddedLatency;
-  let memory;
-  try {
-    memory = await uploadMemory(embedded);
-    embeddedLatency = await latency(embedded, embedded, photo);
-  } finally {
-    await embedded.stop();
-  }
+const loadAverage = () => loadavg().map((l) => +l.toFixed(2));
 
-  // Services: API, relay and worker as separate processes on PostgreSQL, Redis, RabbitMQ, S3.
-  let servicesLatency = null;
-  if (
-    (await postgresAvailable()) &&
-    (await redisAvailable()) &&
-    (await rabbitmqAvailable()) &&
-    (await s3Available())
-  ) {
-    const db = await createTestDatabase();
-    const keys = testKeyPrefix();
-    const bucket = newBucket();
-    const queuePrefix = `${uniqueName('bench')}.`;
-    const env = {
-      DATA_DIR: join(work, 'services'),
-      LOG_LEVEL: 'warn',
-      DATABASE_URL: db.url,
-      REDIS_URL,
-      REDIS_KEY_PREFIX: keys.prefix,
-      AMQP_URL,
-      AMQP_QUEUE_PREFIX: queuePrefix,
-      S3_BUCKET: bucket,
-      S3_ENDPOINT: TEST_S3.endpoint,
-      S3_REGION: TEST_S3.region,
-      S3_ACCESS_KEY_ID: TEST_S3.credentials.accessKeyId,
-      S3_SECRET_ACCESS_KEY: TEST_S3.credentials.secretAccessKey,
-      JWT_SECRET: randomBytes(32).toString('hex'),
-    };
-    const api = await startServer('serve', env);
-    const [relay, worker] = await Promise.all([startServer('relay', env), startServer('worker', env)]);
-    try {
-      servicesLatency = await latency(api, worker, photo);
-    } finally {
-      await Promise.all([api.stop(), relay.stop(), worker.stop()]);
-      await keys.clean();
-      await db.drop();
-      await dropBucket(bucket).catch(() => {});
-      // The processes declared these on the broker; quorum queues left behind cost it dearly.
-      const { retryBaseMs, maxRetryDelayMs } = DEFAULT_RABBITMQ_OPTIONS;
-      await deleteEverything([
-        rabbitMqNames(queuePrefix, topologyOf(jobs), retryDelays(retryBaseMs, maxRetryDelayMs)),
-      ]);
-    }
-  }
-
-  const report = {
+/** What bench/results/media.json holds. */
+async function resultsOf(run: Run) {
+  const { ours, vips } = run;
+  return {
     scenario: 'media',
     date: new Date().toISOString(),
-    machine: machine(),
-    photo: { width: 4000, height: 3000, bytes: photo.length },
+    command: commandLine(),
+    // The machine is shared with other work while developing: the load says how much.
+    machine: await machineInfo({ loadAverage: { start: run.loadAtStart, end: loadAverage() } }),
+    photo: { width: 4000, height: 3000, bytes: run.photo.length },
     images: IMAGES,
     pipeline: {
       perCorePerSecond: +ours.perCorePerSecond.toFixed(2),
@@ -365,14 +338,270 @@ try {
     vipsthumbnail: {
       perCorePerSecond: +vips.perCorePerSecond.toFixed(2),
       cpuMsPerImage: Math.round(vips.cpuMsPerImage),
-      version: vipsVersion.trim(),
+      version: vips.version,
     },
     pipelineVsVipsthumbnail: +(ours.perCorePerSecond / vips.perCorePerSecond).toFixed(2),
-    completeToReady: { embedded: embeddedLatency, services: servicesLatency },
-    uploadMemory: memory,
+    completeToReady: { embedded: run.embedded, services: run.services },
+    uploadMemory: run.memory,
   };
-  await writeResults('media', report);
-  console.log(JSON.stringify(report, null, 2));
+}
+type Results = Awaited<ReturnType<typeof resultsOf>>;
+
+/** Each shape's latency figures (null: the services shape did not run) under its report name. */
+function shapes(results: Results): [string, Latency | null][] {
+  return [
+    ['embedded (one process)', results.completeToReady.embedded],
+    ['services (serve, relay, worker)', results.completeToReady.services],
+  ];
+}
+
+const met = (ok: boolean) => (ok ? 'met' : 'not met');
+
+/** The issue's targets (issue 3), each against its figure. */
+function targetRows(results: Results): string[][] {
+  const { pipeline, pipelineVsVipsthumbnail, uploadMemory } = results;
+  const services = results.completeToReady.services;
+  return [
+    [
+      'pipeline ≥ 0.8x vipsthumbnail, per core',
+      `${pipelineVsVipsthumbnail}x`,
+      met(pipelineVsVipsthumbnail >= 0.8),
+    ],
+    [
+      '≥ 3 photos (all renditions) per core-second',
+      `${pipeline.perCorePerSecond}`,
+      met(pipeline.perCorePerSecond >= 3),
+    ],
+    ...shapes(results).flatMap(([name, shape]) =>
+      shape
+        ? [
+            [
+              `complete → ready p50 < 1 s, ${name}`,
+              `${formatNumber(shape.percentilesMs.p50)} ms`,
+              met(shape.percentilesMs.p50 < 1000),
+            ],
+          ]
+        : [],
+    ),
+    ...(services
+      ? [
+          [
+            'worker RSS < 400 MB, services',
+            `${services.peakWorkerRssMiB} MiB`,
+            met(services.peakWorkerRssMiB * 2 ** 20 < 400e6),
+          ],
+        ]
+      : []),
+    [
+      'API RSS growth < 20 MB while a 50 MiB upload streams in',
+      `${uploadMemory.rssGrowthMiB} MiB`,
+      met(uploadMemory.rssGrowthMiB * 2 ** 20 < 20e6),
+    ],
+  ];
+}
+
+function reportOf(results: Results): string {
+  const { machine, photo, pipeline, vipsthumbnail } = results;
+  const latencyRows = shapes(results).map(([name, shape]) =>
+    shape
+      ? [
+          name,
+          shape.uploads,
+          shape.percentilesMs.p50,
+          shape.percentilesMs.p90,
+          shape.percentilesMs.p99,
+          shape.clientP50Ms,
+          shape.perSecondInBursts,
+          shape.peakWorkerRssMiB,
+        ]
+      : [`${name}: not run, a service was not reachable`, '', '', '', '', '', '', ''],
+  );
+  return [
+    '# media: the photo pipeline',
+    '',
+    `\`${results.command}\`, ${results.date}. ${describeMachine(machine)}; load average ${machine.loadAverage.start.join(' ')} at the start, ${machine.loadAverage.end.join(' ')} at the end. The photo: ${photo.width}x${photo.height} JPEG, ${formatNumber(photo.bytes)} bytes.`,
+    '',
+    `Throughput per core, one libvips thread each, ${results.images} photos:`,
+    '',
+    markdownTable(
+      ['', 'CPU per photo (ms)', 'photos per core-second', 'vs vipsthumbnail'],
+      [
+        [
+          `Glimpse pipeline (sharp, libvips ${pipeline.sharpLibvips})`,
+          pipeline.cpuMsPerImage,
+          pipeline.perCorePerSecond,
+          results.pipelineVsVipsthumbnail,
+        ],
+        [
+          `vipsthumbnail (${vipsthumbnail.version}), 4 renditions`,
+          vipsthumbnail.cpuMsPerImage,
+          vipsthumbnail.perCorePerSecond,
+          1,
+        ],
+      ],
+    ),
+    '',
+    `Complete → ready in bursts of ${CONCURRENT_UPLOADERS} uploads, as the worker timed it (histogram, interpolated); client p50 as a client polling every 250 ms saw it; peak RSS of the process that runs the worker (embedded: the whole server). Chart: bench/media-latency.svg.`,
+    '',
+    markdownTable(
+      [
+        'shape',
+        'uploads',
+        'p50 (ms)',
+        'p90 (ms)',
+        'p99 (ms)',
+        'client p50 (ms)',
+        'photos/s in bursts',
+        'peak RSS (MiB)',
+      ],
+      latencyRows,
+    ),
+    '',
+    markdownTable(['target', 'figure', 'result'], targetRows(results)),
+  ].join('\n');
+}
+
+function latencyChart(results: Results): string {
+  return lineChart({
+    title: `media: complete → ready, 12 MP photos in bursts of ${CONCURRENT_UPLOADERS}`,
+    xLabel: 'percentile of uploads',
+    yLabel: 'complete → ready (ms)',
+    series: shapes(results).flatMap(([name, shape]) =>
+      shape
+        ? [{ name, points: PERCENTILES.map((p): [number, number] => [p, shape.percentilesMs[`p${p}`]]) }]
+        : [],
+    ),
+    targets: [{ y: 1000, label: 'target: p50 < 1 s' }],
+  });
+}
+
+// ---- everything this run creates, removed in `cleanup` (also on failure and Ctrl-C) ----------
+
+const undo: { what: string; run: () => Promise<unknown> }[] = [];
+let cleaned: Promise<void> | null = null;
+let interrupted = false;
+
+function cleanup(): Promise<void> {
+  cleaned ??= (async () => {
+    for (const step of undo.reverse()) {
+      try {
+        await step.run();
+      } catch (err) {
+        console.error(`cleanup: ${step.what} failed: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+  })();
+  return cleaned;
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    interrupted = true;
+    console.error(`\n${signal}: stopping`);
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+
+/** Generous: on a busy two-core machine a server's start-up (tsx compiling it) can pass a minute. */
+const START_TIMEOUT_MS = 180_000;
+
+/** A server process that cleanup() stops, whatever happens. */
+async function started(role: string, env: Record<string, string>): Promise<ServerProcess> {
+  const server = await startServer(role, env, START_TIMEOUT_MS);
+  undo.push({ what: `stopping ${role}`, run: () => server.stop() });
+  return server;
+}
+
+/** Promise.all that waits for every promise, so nothing starts after cleanup() has run. */
+async function settled<T>(promises: Promise<T>[]): Promise<T[]> {
+  const results = await Promise.allSettled(promises);
+  const failure = results.find((r) => r.status === 'rejected');
+  if (failure) throw failure.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<T>).value);
+}
+
+async function servicesReachable(): Promise<boolean> {
+  return (
+    (await postgresAvailable()) &&
+    (await redisAvailable()) &&
+    (await rabbitmqAvailable()) &&
+    (await s3Available())
+  );
+}
+
+/** API, relay and worker as separate processes on PostgreSQL, Redis, RabbitMQ and S3. */
+async function servicesLatency(work: string, photo: Buffer): Promise<Latency> {
+  const db = await createTestDatabase();
+  undo.push({ what: 'dropping the database', run: () => db.drop() });
+  const keys = testKeyPrefix();
+  undo.push({ what: 'deleting Redis keys', run: () => keys.clean() });
+  const bucket = newBucket();
+  // The servers create the bucket; a run stopped before they did has none to drop.
+  undo.push({ what: 'dropping the bucket', run: () => dropBucket(bucket).catch(() => {}) });
+  const queuePrefix = `${uniqueName('bench')}.`;
+  // The processes declare these on the broker; quorum queues left behind cost it dearly.
+  const { retryBaseMs, maxRetryDelayMs } = DEFAULT_RABBITMQ_OPTIONS;
+  undo.push({
+    what: 'deleting queues',
+    run: () =>
+      deleteEverything([
+        rabbitMqNames(queuePrefix, topologyOf(jobs), retryDelays(retryBaseMs, maxRetryDelayMs)),
+      ]),
+  });
+  const env = {
+    DATA_DIR: join(work, 'services'),
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: db.url,
+    REDIS_URL,
+    REDIS_KEY_PREFIX: keys.prefix,
+    AMQP_URL,
+    AMQP_QUEUE_PREFIX: queuePrefix,
+    S3_BUCKET: bucket,
+    S3_ENDPOINT: TEST_S3.endpoint,
+    S3_REGION: TEST_S3.region,
+    S3_ACCESS_KEY_ID: TEST_S3.credentials.accessKeyId,
+    S3_SECRET_ACCESS_KEY: TEST_S3.credentials.secretAccessKey,
+    JWT_SECRET: randomBytes(32).toString('hex'),
+  };
+  const api = await started('serve', env);
+  const [, worker] = await settled([started('relay', env), started('worker', env)]);
+  return latency(api, worker!, photo);
+}
+
+// ---- the run --------------------------------------------------------------------------------
+
+const loadAtStart = loadAverage();
+try {
+  const work = await mkdtemp(join(tmpdir(), 'glimpse-bench-media-'));
+  undo.push({ what: 'removing the work directory', run: () => rm(work, { recursive: true, force: true }) });
+  const photo = await twelveMegapixelJpeg();
+  await mkdir(join(work, 'vips'));
+  const ours = await pipelineThroughput(photo);
+  const vips = await vipsthumbnailThroughput(photo, join(work, 'vips'));
+  const { stdout: vipsVersion } = await run('vips', ['--version']);
+
+  // Embedded: one process does everything.
+  const embedded = await started('all', { DATA_DIR: join(work, 'embedded'), LOG_LEVEL: 'warn' });
+  const memory = await uploadMemory(embedded);
+  const embeddedLatency = await latency(embedded, embedded, photo);
+  await embedded.stop(); // the services shape gets the cores to itself
+
+  const results = await resultsOf({
+    photo,
+    ours,
+    vips: { ...vips, version: vipsVersion.trim() },
+    embedded: embeddedLatency,
+    services: (await servicesReachable()) ? await servicesLatency(work, photo) : null,
+    memory,
+    loadAtStart,
+  });
+  await writeResults('media', results);
+  await writeChart('media-latency', latencyChart(results));
+  await writeReport('media', reportOf(results));
+} catch (err) {
+  // After Ctrl-C the run fails because its servers are gone: nothing worth printing.
+  if (!interrupted) console.error(err);
+  process.exitCode = 1;
 } finally {
-  await rm(work, { recursive: true, force: true });
+  await cleanup();
 }
