@@ -48,7 +48,7 @@ export interface SeedManifest {
   readonly posts: number;
   readonly media: number;
   readonly activeUsers: number;
-  /** Start the servers with CELEBRITY_FOLLOWERS at this value: exactly the celebrities exceed it. */
+  /** Start the servers with CELEBRITY_FOLLOWERS at this value: the C most followed accounts exceed it. */
   readonly celebrityFollowers: number;
   readonly pullAuthors: number;
   readonly topFollowerCounts: number[];
@@ -296,16 +296,14 @@ async function fill(
 }
 
 /**
- * CELEBRITY_FOLLOWERS for this graph: halfway between the least-followed designated celebrity
- * and the most-followed account after them, so that exactly the celebrities are in pull mode
- * (when attachment alone made someone as popular, they are a celebrity too).
+ * CELEBRITY_FOLLOWERS for this graph: the follower count of the (C+1)-th most followed account,
+ * so that the C most followed accounts (the designated celebrities on a large graph; on a small
+ * dense one attachment can out-grow the smaller ones) are exactly the ones in pull mode, as an
+ * operator would set it. Promotion is "more than CELEBRITY_FOLLOWERS".
  */
 function celebrityThreshold(followers: Int32Array, celebrities: number): number {
   const sorted = Int32Array.from(followers).sort().reverse();
-  if (celebrities === 0) return Math.max(sorted[0]! + 1, 1);
-  const lowest = Math.min(...followers.subarray(0, celebrities));
-  const next = sorted.find((f) => f < lowest) ?? 0;
-  return Math.floor((lowest + next) / 2);
+  return sorted[Math.min(celebrities, sorted.length - 1)]!;
 }
 
 function newest(

@@ -133,7 +133,9 @@ describe.skipIf(!up)('seeding a deployment (PostgreSQL + Redis + local disk)', {
       `SELECT h.id FROM hashtags h WHERE h.post_count <> (SELECT count(*) FROM post_hashtags WHERE hashtag_id = h.id)`,
     );
     expect(tags).toEqual([]);
-    expect(m.pullAuthors).toBeGreaterThanOrEqual(options.celebrities);
+    // The C most followed accounts are in pull mode (fewer only if the next one ties with them).
+    expect(m.pullAuthors).toBeGreaterThan(0);
+    expect(m.pullAuthors).toBeLessThanOrEqual(options.celebrities);
   });
 
   it('points every photo at a real, stored rendition', async () => {
