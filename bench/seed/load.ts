@@ -70,7 +70,7 @@ interface SetAside {
 /**
  * Runs `load` with the tables' secondary indexes and outgoing foreign keys dropped, then
  * recreates them from their own definitions (read from the catalogue, so nothing here repeats
- * the migrations) and ANALYZEs the tables. If the load fails the database is half-loaded
+ * the migrations) and vacuums and analyzes the tables. If the load fails the database is half-loaded
  * anyway; the definitions are still restored, so the schema is never left without them.
  */
 export async function withIndexesSetAside(
@@ -120,9 +120,11 @@ export async function withIndexesSetAside(
     }
     await client.query(`RESET maintenance_work_mem`);
   }
+  // VACUUM too: it sets the visibility map, without which index-only scans (fan-out's
+  // followers pages) visit the heap, and autovacuum would do it later, in the middle of a run.
   for (const table of tables) {
-    onStep?.(`ANALYZE ${table}`);
-    await client.query(`ANALYZE ${table}`);
+    onStep?.(`VACUUM (ANALYZE) ${table}`);
+    await client.query(`VACUUM (ANALYZE) ${table}`);
   }
 }
 
