@@ -1,5 +1,6 @@
-import { sql, type SqlBool } from 'kysely';
+import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import type { Executor } from '../db/executor.js';
+import { prepared } from '../db/prepared.js';
 import type { FeedMode } from '../db/schema.js';
 import { visibleTo } from '../graph/visibility.sql.js';
 import { POST_COLUMNS, type PostRow } from '../posts/posts.repo.js';
@@ -11,8 +12,10 @@ import { TOUCH_EVERY_MS } from './fanout.js';
  * an account the viewer follows (approved) and does not mute, that the policy lets them see.
  */
 function inFeedOf(viewer: string) {
+  // The follow is a scalar probe of its primary key: as EXISTS, the planner may look for the
+  // viewer among all of a celebrity author's followers instead.
   return sql<SqlBool>`(p.author_id = ${viewer}::bigint OR (
-      EXISTS (SELECT 1 FROM follows f WHERE f.follower_id = ${viewer}::bigint AND f.followee_id = p.author_id AND f.state = 'accepted')
+      (SELECT f.state FROM follows f WHERE f.follower_id = ${viewer}::bigint AND f.followee_id = p.author_id) = 'accepted'
       AND NOT EXISTS (SELECT 1 FROM mutes m WHERE m.muter_id = ${viewer}::bigint AND m.muted_id = p.author_id)
     )) AND ${visibleTo('content', { owner: sql.ref('p.author_id'), ownerPrivate: sql.ref('a.is_private'), viewer })}`;
 }
@@ -32,7 +35,13 @@ export interface ReaderState {
  * viewer active, one that started before ran on posts the rebuild's query will see.
  */
 export async function readerState(db: Executor, viewer: string, activeDays: number): Promise<ReaderState> {
-  const { rows } = await sql<{ stale: boolean; pulled: string[] }>`
+  const { rows } = await readerStateQuery(viewer, activeDays).execute(db);
+  return rows[0] ?? { stale: true, pulled: [] };
+}
+
+/** readerState's statement (explain.test.ts checks its plan). */
+export function readerStateQuery(viewer: string, activeDays: number) {
+  return prepared(sql<{ stale: boolean; pulled: string[] }>`
     WITH prev AS (SELECT feed_read_at FROM users WHERE id = ${viewer}::bigint),
     touched AS (
       UPDATE users SET feed_read_at = now()
@@ -40,34 +49,36 @@ export async function readerState(db: Executor, viewer: string, activeDays: numb
          AND (feed_read_at IS NULL OR feed_read_at < now() - make_interval(secs => ${TOUCH_EVERY_MS / 1000}))
       RETURNING id)
     -- touched runs whether or not it is read (PostgreSQL runs data-modifying WITHs to completion).
+    -- pulled: a set operation reads each side once (the reader's follows; users_not_push, a few
+    -- entries). As a join the planner may loop over the pulled authors and look for the reader
+    -- among each one's followers, who are many by definition.
     SELECT COALESCE((SELECT feed_read_at IS NULL OR feed_read_at < now() - make_interval(days => ${activeDays}) FROM prev), true) AS stale,
-           ARRAY(SELECT f.followee_id::text FROM follows f JOIN users u ON u.id = f.followee_id
-                  WHERE f.follower_id = ${viewer}::bigint AND f.state = 'accepted' AND u.feed_mode <> 'push') AS pulled`.execute(
-    db,
-  );
-  return rows[0] ?? { stale: true, pulled: [] };
-}
-
-/** The candidates the viewer may see, as rows, in one query (order is the caller's). */
-export async function feedRows(db: Executor, viewer: string, ids: readonly string[]): Promise<PostRow[]> {
-  if (ids.length === 0) return [];
-  const { rows } = await sql<PostRow>`
-    SELECT ${sql.join(postColumns)} FROM posts p JOIN users a ON a.id = p.author_id
-     WHERE p.id = ANY(${ids}::bigint[]) AND p.status = 'published' AND p.deleted_at IS NULL
-       AND ${inFeedOf(viewer)}`.execute(db);
-  return rows;
+           ARRAY(SELECT f.followee_id FROM follows f WHERE f.follower_id = ${viewer}::bigint AND f.state = 'accepted'
+                 INTERSECT
+                 SELECT u.id FROM users u WHERE u.feed_mode <> 'push')::text[] AS pulled`);
 }
 
 /**
- * Fan-out on read: the viewer's feed straight from the posts table, newest first. Serves
- * pages while a timeline is missing or Redis is down, and (ids only) rebuilds timelines.
+ * The newest `limit` of the candidates that the viewer may see, as rows: a source for
+ * PostHydrator.select, which reads and hydrates them in one statement.
  */
-export async function feedFromPosts(
-  db: Executor,
+export function feedRows(viewer: string, ids: readonly string[], limit: number): RawBuilder<PostRow> {
+  return sql<PostRow>`
+    SELECT ${sql.join(postColumns)} FROM posts p JOIN users a ON a.id = p.author_id
+     WHERE p.id = ANY(${ids}::bigint[]) AND p.status = 'published' AND p.deleted_at IS NULL
+       AND ${inFeedOf(viewer)}
+     ORDER BY p.id DESC LIMIT ${limit}`;
+}
+
+/**
+ * Fan-out on read: the viewer's feed straight from the posts table, newest first, as a source
+ * for PostHydrator.select. Serves pages while a timeline is missing or Redis is down.
+ */
+export function feedFromPosts(
   viewer: string,
   options: { before?: string; limit: number },
-): Promise<PostRow[]> {
-  const { rows } = await sql<PostRow>`
+): RawBuilder<PostRow> {
+  return sql<PostRow>`
     SELECT ${sql.join(postColumns)} FROM posts p JOIN users a ON a.id = p.author_id
      WHERE p.author_id IN (
              SELECT ${viewer}::bigint
@@ -76,8 +87,7 @@ export async function feedFromPosts(
        AND p.status = 'published' AND p.deleted_at IS NULL
        AND (${options.before ?? null}::bigint IS NULL OR p.id < ${options.before ?? null}::bigint)
        AND ${inFeedOf(viewer)}
-     ORDER BY p.id DESC LIMIT ${options.limit}`.execute(db);
-  return rows;
+     ORDER BY p.id DESC LIMIT ${options.limit}`;
 }
 
 /** The ids a rebuilt timeline holds: as feedFromPosts, minus authors readers pull anyway. */

@@ -1,8 +1,7 @@
 import type { PostsPage } from '@glimpse/contract';
 import type { Logger } from 'pino';
 import { decodeCursor, paginate } from '../lib/cursor.js';
-import type { PostHydrator } from '../posts/hydrate.js';
-import type { PostRow } from '../posts/posts.repo.js';
+import type { HydratedRow, PostHydrator } from '../posts/hydrate.js';
 import { OVERFETCH } from './fanout.js';
 import * as repo from './feed.repo.js';
 import type { FeedDeps, FeedWriter } from './feed.writer.js';
@@ -12,9 +11,10 @@ type Fallback = 'missing' | 'stale' | 'redis_down';
 
 /**
  * GET /feed. The page comes from the reader's timeline merged with the lists of the
- * celebrities they follow, filtered by the policy in one query and hydrated in a fixed number
- * more. When a timeline cannot be trusted (missing, never read, idle past FEED_ACTIVE_DAYS) or
- * Redis is down, the page comes from PostgreSQL instead, and the lists are rebuilt behind it.
+ * celebrities they follow, filtered by the policy and hydrated in one statement (two in all,
+ * with the reader's state). When a timeline cannot be trusted (missing, never read, idle past
+ * FEED_ACTIVE_DAYS) or Redis is down, the page comes from PostgreSQL instead, and the lists are
+ * rebuilt behind it.
  */
 export class FeedService {
   /** Rebuilds in flight in this process, so a burst of reads starts one each. */
@@ -38,7 +38,7 @@ export class FeedService {
         const read = await this.#fromTimelines(viewer, state.pulled, before, options.limit);
         if (Array.isArray(read)) {
           metrics.feedReadSeconds.observe({ source: 'timeline' }, (performance.now() - started) / 1000);
-          return this.#answer(viewer, read, options.limit);
+          return answer(read, options.limit);
         }
         fallback = 'missing';
         this.#repair(read.missing);
@@ -50,29 +50,27 @@ export class FeedService {
       this.#repair([{ home: viewer }]);
     }
     metrics.feedFallbacks.inc({ reason: fallback });
-    const rows = await repo.feedFromPosts(db, viewer, { before, limit: options.limit + 1 });
+    const rows = await this.hydrator.select(
+      viewer,
+      repo.feedFromPosts(viewer, { before, limit: options.limit + 1 }),
+    );
     metrics.feedReadSeconds.observe({ source: 'database' }, (performance.now() - started) / 1000);
-    return this.#answer(viewer, rows, options.limit);
-  }
-
-  async #answer(viewer: string, rows: PostRow[], limit: number): Promise<PostsPage> {
-    const { page, nextCursor } = paginate(rows, limit, (r) => r.id);
-    return { posts: await this.hydrator.hydrate(viewer, page), nextCursor };
+    return answer(rows, options.limit);
   }
 
   /**
-   * Up to limit + 1 visible rows, newest first, or the lists that are missing. Candidates the
-   * viewer can no longer see are dropped, so a round may come up short; the next round reads
-   * further back, twice as many, until the page is full or the lists run out.
+   * Up to limit + 1 visible rows, newest first and hydrated, or the lists that are missing.
+   * Candidates the viewer can no longer see are dropped, so a round may come up short; the next
+   * round reads further back, twice as many, until the page is full or the lists run out.
    */
   async #fromTimelines(
     viewer: string,
     pulled: readonly string[],
     before: string | undefined,
     limit: number,
-  ): Promise<PostRow[] | { missing: Missing[] }> {
-    const { home, authors, db } = this.deps;
-    const out: PostRow[] = [];
+  ): Promise<HydratedRow[] | { missing: Missing[] }> {
+    const { home, authors } = this.deps;
+    const out: HydratedRow[] = [];
     let fetch = (limit + 1) * OVERFETCH;
     for (let from = before; ;) {
       const range = { before: from, limit: fetch };
@@ -87,8 +85,11 @@ export class FeedService {
       if (missing.length > 0) return { missing };
       const lists = [mine.get(viewer)!, ...pulled.map((a) => theirs.get(a)!)];
       const candidates = mergeNewestFirst(lists, fetch);
-      const rows = new Map((await repo.feedRows(db, viewer, candidates)).map((r) => [r.id, r]));
-      for (const id of candidates) if (rows.has(id)) out.push(rows.get(id)!);
+      // Candidates are newest first, as the statement orders the rows it keeps.
+      if (candidates.length > 0)
+        out.push(
+          ...(await this.hydrator.select(viewer, repo.feedRows(viewer, candidates, limit + 1 - out.length))),
+        );
       // Every list ran out before `fetch`, and the merge kept all they held (short lists can
       // still add up to more than `fetch` together).
       const exhausted = lists.every((l) => l.length < fetch) && candidates.length < fetch;
@@ -119,3 +120,9 @@ export class FeedService {
 }
 
 type Missing = { home: string } | { author: string };
+
+/** The page and its cursor; a post whose author the policy hides still counts for the cursor. */
+function answer(rows: readonly HydratedRow[], limit: number): PostsPage {
+  const { page, nextCursor } = paginate(rows, limit, (r) => r.row.id);
+  return { posts: page.flatMap((r) => (r.post ? [r.post] : [])), nextCursor };
+}

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { Executor } from '../db/executor.js';
 import type { Facts } from './visibility.js';
 import { visibleTo } from './visibility.sql.js';
@@ -12,6 +12,51 @@ export interface Relation extends Facts {
   readonly muting: boolean;
 }
 
+/** What `relationColumns` selects: the viewer's edges to one user, each way. */
+export interface RelationFlags {
+  /** The viewer's follow of the user: 'accepted', 'pending' (a request), or null. */
+  readonly follow_state: 'accepted' | 'pending' | null;
+  readonly followed_by: boolean;
+  readonly blocking: boolean;
+  readonly blocked_by: boolean;
+  readonly muting: boolean;
+}
+
+/**
+ * The RelationFlags of `viewer` to the user whose id is `user`, as columns of any select list.
+ * Each is a scalar probe of a primary key (both columns given): as EXISTS, the planner may
+ * instead walk one side's whole list (a celebrity's followers, to find the viewer) or hash it.
+ */
+export function relationColumns(viewer: string | null, user: RawBuilder<unknown>): RawBuilder<RelationFlags> {
+  const v = sql`${viewer ?? '0'}::bigint`;
+  return sql<RelationFlags>`
+      (SELECT f.state FROM follows f WHERE f.follower_id = ${v} AND f.followee_id = ${user}) AS follow_state,
+      COALESCE((SELECT f.state = 'accepted' FROM follows f WHERE f.follower_id = ${user} AND f.followee_id = ${v}), false) AS followed_by,
+      COALESCE((SELECT true FROM blocks b WHERE b.blocker_id = ${v} AND b.blocked_id = ${user}), false) AS blocking,
+      COALESCE((SELECT true FROM blocks b WHERE b.blocker_id = ${user} AND b.blocked_id = ${v}), false) AS blocked_by,
+      COALESCE((SELECT true FROM mutes m WHERE m.muter_id = ${v} AND m.muted_id = ${user}), false) AS muting`;
+}
+
+export function toRelation(
+  viewer: string | null,
+  user: { readonly id: string; readonly isPrivate: boolean },
+  flags: RelationFlags,
+): Relation {
+  const following = flags.follow_state === 'accepted';
+  return {
+    isOwner: viewer !== null && user.id === viewer,
+    ownerPublic: !user.isPrivate,
+    followsOwner: following,
+    ownerBlocksViewer: flags.blocked_by,
+    viewerBlocksOwner: flags.blocking,
+    following,
+    requested: flags.follow_state === 'pending',
+    followedBy: flags.followed_by,
+    blocking: flags.blocking,
+    muting: flags.muting,
+  };
+}
+
 /** Relations of `viewer` to every user in `ids`, in one query. Absent users are absent from the map. */
 export async function relations(
   db: Executor,
@@ -19,43 +64,11 @@ export async function relations(
   ids: readonly string[],
 ): Promise<Map<string, Relation>> {
   if (ids.length === 0) return new Map();
-  const v = viewer ?? '0';
-  const { rows } = await sql<{
-    id: string;
-    is_private: boolean;
-    following: boolean;
-    requested: boolean;
-    followed_by: boolean;
-    blocking: boolean;
-    blocked_by: boolean;
-    muting: boolean;
-  }>`
-    SELECT u.id, u.is_private,
-      EXISTS (SELECT 1 FROM follows f WHERE f.follower_id = ${v}::bigint AND f.followee_id = u.id AND f.state = 'accepted') AS following,
-      EXISTS (SELECT 1 FROM follows f WHERE f.follower_id = ${v}::bigint AND f.followee_id = u.id AND f.state = 'pending') AS requested,
-      EXISTS (SELECT 1 FROM follows f WHERE f.follower_id = u.id AND f.followee_id = ${v}::bigint AND f.state = 'accepted') AS followed_by,
-      EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = ${v}::bigint AND b.blocked_id = u.id) AS blocking,
-      EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = u.id AND b.blocked_id = ${v}::bigint) AS blocked_by,
-      EXISTS (SELECT 1 FROM mutes m WHERE m.muter_id = ${v}::bigint AND m.muted_id = u.id) AS muting
+  const { rows } = await sql<RelationFlags & { id: string; is_private: boolean }>`
+    SELECT u.id, u.is_private, ${relationColumns(viewer, sql.ref('u.id'))}
     FROM users u
     WHERE u.id = ANY(${[...new Set(ids)]}::bigint[])`.execute(db);
-  return new Map(
-    rows.map((r) => [
-      r.id,
-      {
-        isOwner: viewer !== null && r.id === viewer,
-        ownerPublic: !r.is_private,
-        followsOwner: r.following,
-        ownerBlocksViewer: r.blocked_by,
-        viewerBlocksOwner: r.blocking,
-        following: r.following,
-        requested: r.requested,
-        followedBy: r.followed_by,
-        blocking: r.blocking,
-        muting: r.muting,
-      },
-    ]),
-  );
+  return new Map(rows.map((r) => [r.id, toRelation(viewer, { id: r.id, isPrivate: r.is_private }, r)]));
 }
 
 export async function findUserIdByUsername(db: Executor, username: string): Promise<string | null> {

@@ -25,25 +25,27 @@ export class UserDirectory {
     for (const id of ids) {
       const record = records.get(id);
       const rel = rels.get(id);
-      if (!record || !rel || !allows('profile', rel)) continue;
-      const user = toUser(record, this.urls);
-      users.set(
-        id,
-        viewer
-          ? {
-              ...user,
-              relationship: {
-                following: rel.following,
-                followedBy: rel.followedBy,
-                requested: rel.requested,
-                blocking: rel.blocking,
-                muting: rel.muting,
-              },
-            }
-          : user,
-      );
+      const user = record && rel && this.present(viewer, record, rel);
+      if (user) users.set(id, user);
     }
     return users;
+  }
+
+  /** One user as the viewer sees them, with the viewer's relationship; null when the policy hides them. */
+  present(viewer: string | null, record: accounts.UserRecord, rel: graph.Relation): User | null {
+    if (!allows('profile', rel)) return null;
+    const user = toUser(record, this.urls);
+    if (!viewer) return user;
+    return {
+      ...user,
+      relationship: {
+        following: rel.following,
+        followedBy: rel.followedBy,
+        requested: rel.requested,
+        blocking: rel.blocking,
+        muting: rel.muting,
+      },
+    };
   }
 
   async one(viewer: string | null, id: string): Promise<User | null> {

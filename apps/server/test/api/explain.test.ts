@@ -1,5 +1,5 @@
 /**
- * Query plans at scale: every list query of engagement, discovery and notifications, compiled from
+ * Query plans at scale: every list query of engagement, discovery, notifications and the feed, compiled from
  * the same builders the repositories run, is EXPLAINed on PostgreSQL over ~100k users, posts,
  * follows, likes, comments and saves, and no plan may read posts, follows or likes with a
  * sequential scan. PostgreSQL only (PGlite's planner is the same code, but at 100k rows it
@@ -29,6 +29,8 @@ import {
   pageQuery as notificationPageQuery,
   readStateQuery,
 } from '../../src/notifications/notifications.repo.js';
+import { feedFromPosts, feedRows, readerStateQuery } from '../../src/feed/feed.repo.js';
+import { byIds, hydrationQuery } from '../../src/posts/hydrate.js';
 import { createTestDatabase, postgresAvailable } from '../support/services.js';
 
 const N = 100_000;
@@ -59,6 +61,9 @@ interface ExplainCase {
   /** Tables this query, unlike the periodic ones, must not scan either (per-request reads). */
   readonly alsoNoSeqScan?: readonly string[];
 }
+
+/** A timeline's worth of candidate posts (twice a page, as the feed over-fetches). */
+const CANDIDATES = Array.from({ length: 42 }, (_, i) => String(90_000 - i * 37));
 
 const cases: ExplainCase[] = [
   {
@@ -153,6 +158,30 @@ const cases: ExplainCase[] = [
     query: (db, s) => readStateQuery(s.viewer).compile(db),
     alsoNoSeqScan: ['users'],
   },
+  {
+    name: 'feed: the reader’s state and pulled authors',
+    query: (db, s) => readerStateQuery(s.viewer, 30).compile(db),
+    alsoNoSeqScan: ['users'],
+  },
+  {
+    name: 'feed: a page of timeline candidates, read and hydrated',
+    query: (db, s) => hydrationQuery(s.viewer, feedRows(s.viewer, CANDIDATES, 21)).compile(db),
+    alsoNoSeqScan: ['users', 'media', 'post_media'],
+  },
+  {
+    name: 'feed: a page from the database (no timeline)',
+    query: (db, s) => hydrationQuery(s.viewer, feedFromPosts(s.viewer, { limit: 21 })).compile(db),
+    alsoNoSeqScan: ['users', 'media', 'post_media'],
+  },
+  {
+    name: 'posts hydrated by id, anonymous',
+    query: (db) =>
+      hydrationQuery(
+        null,
+        byIds(CANDIDATES.map((id) => ({ id, author_id: String(1 + ((Number(id) * 7919) % N)) }))),
+      ).compile(db),
+    alsoNoSeqScan: ['users', 'media', 'post_media'],
+  },
 ];
 
 /**
@@ -178,6 +207,10 @@ const SEED = [
              CASE WHEN i % 100 = 1 THEN NULL ELSE now() - ((i * 7907) % ${N}) * interval '86.4 seconds' END,
              CASE WHEN i % 100 = 2 THEN now() ELSE NULL END
         FROM generate_series(1, ${N}::bigint) AS i`,
+  // One photo per post, owned by the post's author.
+  sql`INSERT INTO media (id, owner_id, status, content_type, size_bytes, width, height)
+      SELECT id, author_id, 'ready', 'image/jpeg', 1000, 1200, 800 FROM posts`,
+  sql`INSERT INTO post_media (post_id, position, media_id) SELECT id, 0, id FROM posts`,
   sql`INSERT INTO hashtags (name) SELECT 'tag' || n FROM generate_series(0, 1999) AS n UNION ALL SELECT 'popular'`,
   sql`INSERT INTO post_hashtags (post_id, hashtag_id)
       SELECT p.id, h.id FROM posts p JOIN hashtags h ON h.name = 'tag' || p.id % 2000

@@ -1,5 +1,15 @@
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { createHash } from 'node:crypto';
+import {
+  Kysely,
+  PostgresDialect,
+  sql,
+  type PostgresCursor,
+  type PostgresPool,
+  type PostgresPoolClient,
+  type PostgresQueryResult,
+} from 'kysely';
 import pg from 'pg';
+import { PREPARED_MARK } from '../../db/prepared.js';
 import type { Database } from '../../db/schema.js';
 import type { RelationalStore, SqlSession } from '../../ports/relational-store.js';
 
@@ -21,7 +31,7 @@ export function openPostgres(options: PostgresOptions): RelationalStore {
   // An idle client that loses its server emits 'error' on the pool; without a listener that
   // would crash the process instead of failing the next query.
   pool.on('error', () => {});
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparing(pool) }) });
 
   return {
     kind: 'postgres',
@@ -55,6 +65,44 @@ export function openPostgres(options: PostgresOptions): RelationalStore {
     async close() {
       await db.destroy();
     },
+  };
+}
+
+/**
+ * The pool as Kysely sees it, except that statements marked by `prepared` (db/prepared.ts) run
+ * as named prepared statements: node-postgres parses them once per connection and PostgreSQL
+ * plans them once (or until it settles on a generic plan).
+ */
+function preparing(pool: pg.Pool): PostgresPool {
+  const names = new Map<string, string>();
+  const nameOf = (text: string) => {
+    let name = names.get(text);
+    if (!name) names.set(text, (name = `glimpse_${createHash('sha1').update(text).digest('hex')}`));
+    return name;
+  };
+  const wrap = (client: pg.PoolClient): PostgresPoolClient => {
+    function query<R>(text: string, values: readonly unknown[]): Promise<PostgresQueryResult<R>>;
+    function query<R>(cursor: PostgresCursor<R>): PostgresCursor<R>;
+    // node-postgres's result is what Kysely's own pg driver hands on; its types differ only in detail.
+    function query(text: string | PostgresCursor<unknown>, values: readonly unknown[] = []): unknown {
+      // Kysely only passes a cursor when the dialect is configured for streaming; this one is not.
+      if (typeof text !== 'string') throw new Error('streaming queries are not configured');
+      const name = text.startsWith(PREPARED_MARK) ? { name: nameOf(text) } : {};
+      return client.query({ text, values: [...values], ...name });
+    }
+    return { query, release: (destroy) => client.release(destroy) };
+  };
+  // One wrapper per connection: Kysely keeps its per-connection state keyed by the object.
+  const clients = new WeakMap<pg.PoolClient, PostgresPoolClient>();
+  return {
+    options: pool.options,
+    async connect() {
+      const client = await pool.connect();
+      let wrapped = clients.get(client);
+      if (!wrapped) clients.set(client, (wrapped = wrap(client)));
+      return wrapped;
+    },
+    end: () => pool.end(),
   };
 }
 
