@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../lib/errors.js';
+import { StoreUnavailableError } from '../ports/relational-store.js';
 import type { App } from './types.js';
 import { fieldErrors } from './validation.js';
 
@@ -42,6 +43,15 @@ function classify(error: FastifyError | AppError | Error, request: FastifyReques
       message: error.message,
       details: error.details,
       headers: error.headers,
+    };
+  }
+  if (error instanceof StoreUnavailableError) {
+    // API.md: a dependency is down (or every connection is busy), so retry; not a bug.
+    return {
+      status: 503,
+      code: 'database_unavailable',
+      message: 'The service is busy or its database is unreachable. Try again shortly.',
+      headers: { 'Retry-After': '1' },
     };
   }
   const fastifyError = error as FastifyError;
@@ -90,7 +100,8 @@ export function sendError(reply: FastifyReply, payload: ErrorPayload): FastifyRe
 export function installErrorHandling(app: App, options: { spaShell: boolean }): void {
   app.setErrorHandler((error, request, reply) => {
     const payload = classify(error as Error, request);
-    if (payload.status >= 500) request.log.error({ err: error }, 'unhandled error');
+    if (payload.status === 503) request.log.warn({ err: error }, 'dependency unavailable');
+    else if (payload.status >= 500) request.log.error({ err: error }, 'unhandled error');
     else request.log.debug({ code: payload.code }, 'request rejected');
     return sendError(reply, payload);
   });

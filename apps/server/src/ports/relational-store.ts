@@ -1,6 +1,19 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 
+/**
+ * The store could not hand out a connection in time: every one was busy past the pool's wait,
+ * or the server did not answer. Nothing ran, so the request may be retried; HTTP answers 503.
+ */
+export class StoreUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super(`the database could not be reached: ${cause instanceof Error ? cause.message : String(cause)}`, {
+      cause,
+    });
+    this.name = 'StoreUnavailableError';
+  }
+}
+
 /** One dedicated database session: what the migrator needs for advisory locks and scripts. */
 export interface SqlSession {
   /** Runs a multi-statement script without parameters (simple query protocol). */

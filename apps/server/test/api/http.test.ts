@@ -5,9 +5,13 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { createMetrics } from '../../src/observability/metrics.js';
+import { openPostgres } from '../../src/adapters/postgres/postgres-store.js';
 import { SNAPSHOT_PATH } from '../../src/openapi-snapshot.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { call, registerUser } from '../support/client.js';
+import { createTestDatabase, postgresAvailable } from '../support/services.js';
+
+const postgresUp = await postgresAvailable();
 
 describe('HTTP hygiene', () => {
   let t: TestApp;
@@ -159,6 +163,49 @@ describe('HTTP hygiene', () => {
       await app.close();
     }
   });
+
+  it.runIf(postgresUp)(
+    'answers 503 with Retry-After, not 500, when no database connection frees up in time',
+    async () => {
+      const database = await createTestDatabase();
+      const store = openPostgres({ url: database.url, poolSize: 1, acquireTimeoutMs: 200 });
+      const app = await buildApp({
+        log: pino({ level: 'silent' }),
+        metrics: createMetrics(),
+        publicUrl: 'http://localhost:3000',
+        mediaBaseUrl: 'http://localhost:3000/media',
+        trustProxy: false,
+        dependencies: [],
+      });
+      app.get('/count', async () => {
+        const row = await store.db.selectNoFrom((eb) => eb.val(1).as('one')).executeTakeFirstOrThrow();
+        return row;
+      });
+      let release!: () => void;
+      const held = store.withSession(() => new Promise<void>((resolve) => (release = resolve)));
+      try {
+        await expect.poll(() => release).toBeDefined();
+        const busy = await call(app, 'GET', '/count');
+        expect(busy.status).toBe(503);
+        expect(busy.headers['retry-after']).toBe('1');
+        expect(busy.body).toEqual({
+          error: {
+            code: 'database_unavailable',
+            message: 'The service is busy or its database is unreachable. Try again shortly.',
+          },
+        });
+        release();
+        await held;
+        const free = await call(app, 'GET', '/count');
+        expect(free.status).toBe(200);
+      } finally {
+        release?.();
+        await app.close();
+        await store.close();
+        await database.drop();
+      }
+    },
+  );
 
   it('serves the web app: fingerprinted assets forever, the shell for client routes, JSON 404s for the API', async () => {
     const webRoot = await mkdtemp(join(tmpdir(), 'glimpse-web-'));

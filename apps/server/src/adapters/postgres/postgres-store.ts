@@ -11,12 +11,18 @@ import {
 import pg from 'pg';
 import { PREPARED_MARK } from '../../db/prepared.js';
 import type { Database } from '../../db/schema.js';
-import type { RelationalStore, SqlSession } from '../../ports/relational-store.js';
+import {
+  StoreUnavailableError,
+  type RelationalStore,
+  type SqlSession,
+} from '../../ports/relational-store.js';
 
 export interface PostgresOptions {
   readonly url: string;
   readonly poolSize: number;
   readonly applicationName?: string;
+  /** How long a query waits for a free connection before it fails with StoreUnavailableError. */
+  readonly acquireTimeoutMs?: number;
 }
 
 /** PostgreSQL through node-postgres: int8 stays a decimal string, as everywhere in Glimpse. */
@@ -25,7 +31,7 @@ export function openPostgres(options: PostgresOptions): RelationalStore {
     connectionString: options.url,
     max: options.poolSize,
     application_name: options.applicationName ?? 'glimpse',
-    connectionTimeoutMillis: 5_000,
+    connectionTimeoutMillis: options.acquireTimeoutMs ?? 5_000,
     idleTimeoutMillis: 30_000,
   });
   // An idle client that loses its server emits 'error' on the pool; without a listener that
@@ -37,7 +43,7 @@ export function openPostgres(options: PostgresOptions): RelationalStore {
     kind: 'postgres',
     db,
     async withSession<T>(fn: (session: SqlSession) => Promise<T>): Promise<T> {
-      const client = await pool.connect();
+      const client = await acquire(pool);
       let broken = false;
       try {
         return await fn({
@@ -69,6 +75,18 @@ export function openPostgres(options: PostgresOptions): RelationalStore {
 }
 
 /**
+ * A connection from the pool. Failing to get one (the wait timed out, the server refused) is
+ * a StoreUnavailableError: overload or an outage, not a bug in the request.
+ */
+async function acquire(pool: pg.Pool): Promise<pg.PoolClient> {
+  try {
+    return await pool.connect();
+  } catch (err) {
+    throw new StoreUnavailableError(err);
+  }
+}
+
+/**
  * The pool as Kysely sees it, except that statements marked by `prepared` (db/prepared.ts) run
  * as named prepared statements: node-postgres parses them once per connection and PostgreSQL
  * plans them once (or until it settles on a generic plan).
@@ -97,7 +115,7 @@ function preparing(pool: pg.Pool): PostgresPool {
   return {
     options: pool.options,
     async connect() {
-      const client = await pool.connect();
+      const client = await acquire(pool);
       let wrapped = clients.get(client);
       if (!wrapped) clients.set(client, (wrapped = wrap(client)));
       return wrapped;
