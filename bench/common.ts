@@ -141,3 +141,29 @@ export function markdownTable(headers: string[], rows: (string | number)[][]): s
   const rule = widths.map((w, c) => (right[c] ? `${'-'.repeat(w - 1)}:` : '-'.repeat(w)));
   return [line(text[0]!), `| ${rule.join(' | ')} |`, ...text.slice(1).map(line)].join('\n');
 }
+
+/** One cleanup step: a failure is reported, and the steps after it still run. */
+export async function attempt(what: string, work: () => Promise<unknown>): Promise<void> {
+  try {
+    await work();
+  } catch (err) {
+    console.error(`cleanup: ${what} failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/**
+ * Ctrl-C, or the SIGTERM that `npm run bench -- all` passes on, runs the scenario's cleanup and
+ * exits with 130. `interrupted` tells the scenario's loops to stop and its error report that the
+ * failure was the interruption.
+ */
+export function cleanUpOnSignals(cleanup: () => Promise<void>): { readonly interrupted: boolean } {
+  const state = { interrupted: false };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      state.interrupted = true;
+      console.error(`\n${signal}: stopping`);
+      void cleanup().finally(() => process.exit(130));
+    });
+  }
+  return state;
+}

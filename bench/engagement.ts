@@ -67,7 +67,7 @@ import {
   redisAvailable,
 } from '../apps/server/test/support/services.js';
 import { openSse, payloadOf, type SseStream } from '../apps/server/test/support/sse.js';
-import { arg, machine, writeResults } from './common.js';
+import { arg, attempt, cleanUpOnSignals, machine, writeResults } from './common.js';
 
 const DURATION = arg('duration', 5);
 const CONNECTIONS = arg('connections', 16);
@@ -142,7 +142,6 @@ let db: pg.Client | null = null;
 /** Kysely over the same database, for the recompute and the repositories' own statements. */
 let store: RelationalStore | null = null;
 let cleaned: Promise<void> | null = null;
-let interrupted = false;
 
 async function stopProcesses(): Promise<void> {
   for (const s of streams.splice(0)) s.close();
@@ -157,13 +156,6 @@ async function stopProcesses(): Promise<void> {
 
 function cleanup(): Promise<void> {
   cleaned ??= (async () => {
-    const attempt = async (what: string, work: () => Promise<unknown>) => {
-      try {
-        await work();
-      } catch (err) {
-        console.error(`cleanup: ${what} failed: ${err instanceof Error ? err.message : String(err)}`);
-      }
-    };
     say('cleaning up: server processes, queues, database, Redis keys, data directory');
     await attempt('stopping processes', stopProcesses);
     await attempt('closing the database connections', async () => {
@@ -199,13 +191,7 @@ function cleanup(): Promise<void> {
   return cleaned;
 }
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    interrupted = true;
-    console.error(`\n${signal}: stopping`);
-    void cleanup().finally(() => process.exit(130));
-  });
-}
+const signals = cleanUpOnSignals(cleanup);
 
 // ---- the data -----------------------------------------------------------------------------
 
@@ -915,7 +901,7 @@ try {
     );
   console.log(`\nresults: bench/results/engagement.json (${report.runSeconds} s in all)`);
 } catch (err) {
-  if (!interrupted) {
+  if (!signals.interrupted) {
     console.error(err);
     for (const [i, p] of processes.entries()) {
       const output = p.output().trim();

@@ -55,7 +55,16 @@ import {
   redisAvailable,
 } from '../apps/server/test/support/services.js';
 import { lineChart, writeChart } from './chart.js';
-import { arg, describeMachine, machineInfo, markdownTable, writeReport, writeResults } from './common.js';
+import {
+  arg,
+  attempt,
+  cleanUpOnSignals,
+  describeMachine,
+  machineInfo,
+  markdownTable,
+  writeReport,
+  writeResults,
+} from './common.js';
 
 const SMALL = process.argv.includes('--small');
 const SCALE = SMALL ? 10 : 1;
@@ -147,7 +156,6 @@ let db: pg.Client | null = null;
 let raw: Redis | null = null;
 let store: ReturnType<typeof createRedisClient> | null = null;
 let cleaned: Promise<void> | null = null;
-let interrupted = false;
 
 async function deleteKeys(redis: Redis): Promise<number> {
   let cursor = '0';
@@ -162,13 +170,6 @@ async function deleteKeys(redis: Redis): Promise<number> {
 
 function cleanup(): Promise<void> {
   cleaned ??= (async () => {
-    const attempt = async (what: string, work: () => Promise<unknown>) => {
-      try {
-        await work();
-      } catch (err) {
-        console.error(`cleanup: ${what} failed: ${err instanceof Error ? err.message : String(err)}`);
-      }
-    };
     say('cleaning up: server processes, queues, database, Redis keys, data directory');
     await attempt('stopping processes', () =>
       Promise.all(
@@ -201,13 +202,7 @@ function cleanup(): Promise<void> {
   return cleaned;
 }
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    interrupted = true;
-    console.error(`\n${signal}: stopping`);
-    void cleanup().finally(() => process.exit(130));
-  });
-}
+const signals = cleanUpOnSignals(cleanup);
 
 const q = async <R extends pg.QueryResultRow>(text: string, values: unknown[] = []) =>
   (await db!.query<R>(text, values)).rows;
@@ -1114,7 +1109,7 @@ try {
   await main();
 } catch (err) {
   // After Ctrl-C the run fails because its servers are gone: nothing worth printing.
-  if (!interrupted) {
+  if (!signals.interrupted) {
     console.error(err);
     for (const [i, p] of processes.entries()) {
       const output = p.output().trim();

@@ -41,6 +41,8 @@ import {
 import { lineChart, writeChart } from './chart.js';
 import {
   arg,
+  attempt,
+  cleanUpOnSignals,
   commandLine,
   describeMachine,
   formatNumber,
@@ -479,28 +481,15 @@ function latencyChart(results: Results): string {
 
 const undo: { what: string; run: () => Promise<unknown> }[] = [];
 let cleaned: Promise<void> | null = null;
-let interrupted = false;
 
 function cleanup(): Promise<void> {
   cleaned ??= (async () => {
-    for (const step of undo.reverse()) {
-      try {
-        await step.run();
-      } catch (err) {
-        console.error(`cleanup: ${step.what} failed: ${err instanceof Error ? err.message : String(err)}`);
-      }
-    }
+    for (const step of undo.reverse()) await attempt(step.what, step.run);
   })();
   return cleaned;
 }
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    interrupted = true;
-    console.error(`\n${signal}: stopping`);
-    void cleanup().finally(() => process.exit(130));
-  });
-}
+const signals = cleanUpOnSignals(cleanup);
 
 /** Generous: on a busy two-core machine a server's start-up (tsx compiling it) can pass a minute. */
 const START_TIMEOUT_MS = 180_000;
@@ -600,7 +589,7 @@ try {
   await writeReport('media', reportOf(results));
 } catch (err) {
   // After Ctrl-C the run fails because its servers are gone: nothing worth printing.
-  if (!interrupted) console.error(err);
+  if (!signals.interrupted) console.error(err);
   process.exitCode = 1;
 } finally {
   await cleanup();

@@ -58,7 +58,15 @@ import {
   TEST_S3,
 } from '../apps/server/test/support/services.js';
 import { lineChart, writeChart } from './chart.js';
-import { arg, machineInfo, markdownTable, writeReport, writeResults } from './common.js';
+import {
+  arg,
+  attempt,
+  cleanUpOnSignals,
+  machineInfo,
+  markdownTable,
+  writeReport,
+  writeResults,
+} from './common.js';
 import { DEFAULT_OPTIONS, seedGraph, type SeedManifest } from './seed/index.js';
 
 /**
@@ -433,7 +441,7 @@ function schedule(durationS: number, ramp: boolean): { count: number; dueMs: (i:
 async function drive(driver: Driver, stats: Stats, durationS: number, ramp = false): Promise<void> {
   const { count, dueMs } = schedule(durationS, ramp);
   const start = performance.now();
-  for (let i = 0; i < count && !interrupted;) {
+  for (let i = 0; i < count && !signals.interrupted;) {
     const due = start + dueMs(i);
     const now = performance.now();
     if (due > now) {
@@ -640,17 +648,9 @@ let bucket: string | null = null;
 let dataDir: string | null = null;
 let broker: ChannelModel | null = null;
 let cleaned: Promise<void> | null = null;
-let interrupted = false;
 
 function cleanup(): Promise<void> {
   cleaned ??= (async () => {
-    const attempt = async (what: string, work: () => Promise<unknown>) => {
-      try {
-        await work();
-      } catch (err) {
-        console.error(`cleanup: ${what} failed: ${err instanceof Error ? err.message : String(err)}`);
-      }
-    };
     say('cleaning up: server processes, queues, database, Redis keys, bucket, data directory');
     await attempt('stopping processes', () =>
       Promise.all(
@@ -688,13 +688,7 @@ async function deleteKeys(prefix: string): Promise<void> {
   }
 }
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    interrupted = true;
-    console.error(`\n${signal}: stopping`);
-    void cleanup().finally(() => process.exit(130));
-  });
-}
+const signals = cleanUpOnSignals(cleanup);
 
 // ---- set-up -------------------------------------------------------------------------------------
 
@@ -1328,7 +1322,7 @@ try {
   );
 } catch (err) {
   // After Ctrl-C the run fails because its servers are gone: nothing worth printing.
-  if (!interrupted) {
+  if (!signals.interrupted) {
     console.error(err);
     for (const [role, p] of servers) {
       const output = p.output().trim();
