@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/app.js';
+import { buildApp, type AppDeps } from '../../src/app.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { openPostgres } from '../../src/adapters/postgres/postgres-store.js';
 import { SNAPSHOT_PATH } from '../../src/openapi-snapshot.js';
@@ -12,6 +12,18 @@ import { call, registerUser } from '../support/client.js';
 import { createTestDatabase, postgresAvailable } from '../support/services.js';
 
 const postgresUp = await postgresAvailable();
+
+/** An app with no routes of its own beyond the framework's, for what the HTTP layer does alone. */
+const bareApp = (deps: Partial<AppDeps> = {}) =>
+  buildApp({
+    log: pino({ level: 'silent' }),
+    metrics: createMetrics(),
+    publicUrl: 'http://localhost:3000',
+    mediaBaseUrl: 'http://localhost:3000/media',
+    trustProxy: false,
+    dependencies: [],
+    ...deps,
+  });
 
 describe('HTTP hygiene', () => {
   let t: TestApp;
@@ -28,12 +40,7 @@ describe('HTTP hygiene', () => {
   });
 
   it('readiness names the dependency that is down, with a 503 and Retry-After', async () => {
-    const app = await buildApp({
-      log: pino({ level: 'silent' }),
-      metrics: createMetrics(),
-      publicUrl: 'http://localhost:3000',
-      mediaBaseUrl: 'http://localhost:3000/media',
-      trustProxy: false,
+    const app = await bareApp({
       dependencies: [
         { name: 'database', check: async () => {} },
         { name: 'redis', check: () => Promise.reject(new Error('ECONNREFUSED')) },
@@ -137,14 +144,7 @@ describe('HTTP hygiene', () => {
   });
 
   it('turns a bug into a 500 with the request id, never a stack trace', async () => {
-    const app = await buildApp({
-      log: pino({ level: 'silent' }),
-      metrics: createMetrics(),
-      publicUrl: 'http://localhost:3000',
-      mediaBaseUrl: 'http://localhost:3000/media',
-      trustProxy: false,
-      dependencies: [],
-    });
+    const app = await bareApp();
     app.get('/boom', async () => {
       throw new TypeError("Cannot read properties of undefined (reading 'secret')");
     });
@@ -169,14 +169,7 @@ describe('HTTP hygiene', () => {
     async () => {
       const database = await createTestDatabase();
       const store = openPostgres({ url: database.url, poolSize: 1, acquireTimeoutMs: 200 });
-      const app = await buildApp({
-        log: pino({ level: 'silent' }),
-        metrics: createMetrics(),
-        publicUrl: 'http://localhost:3000',
-        mediaBaseUrl: 'http://localhost:3000/media',
-        trustProxy: false,
-        dependencies: [],
-      });
+      const app = await bareApp();
       app.get('/count', async () => {
         const row = await store.db.selectNoFrom((eb) => eb.val(1).as('one')).executeTakeFirstOrThrow();
         return row;
@@ -213,13 +206,8 @@ describe('HTTP hygiene', () => {
     await writeFile(join(webRoot, 'index.html'), '<!doctype html><title>Glimpse</title>');
     await writeFile(join(webRoot, 'assets', 'app-1234abcd.js'), 'console.log(1)');
     await writeFile(join(webRoot, 'manifest.webmanifest'), '{"name":"Glimpse"}');
-    const app = await buildApp({
-      log: pino({ level: 'silent' }),
-      metrics: createMetrics(),
-      publicUrl: 'http://localhost:3000',
+    const app = await bareApp({
       mediaBaseUrl: 'https://cdn.example/media',
-      trustProxy: false,
-      dependencies: [],
       webRoot,
     });
     try {
@@ -252,14 +240,10 @@ describe('HTTP hygiene', () => {
   });
 
   it('lets pages connect to the object store origin when browsers upload there (S3 shape)', async () => {
-    const app = await buildApp({
-      log: pino({ level: 'silent' }),
-      metrics: createMetrics(),
+    const app = await bareApp({
       publicUrl: 'https://glimpse.example',
       mediaBaseUrl: 'https://cdn.example/media',
       uploadOrigin: 'https://photos.s3.eu-west-1.amazonaws.com',
-      trustProxy: false,
-      dependencies: [],
     });
     try {
       const csp = (await call(app, 'GET', '/healthz')).headers['content-security-policy'];
