@@ -1,6 +1,6 @@
 /**
  * Benchmark `feed-naive`: the home feed as Glimpse builds it (timelines in Redis, pull-and-merge
- * for celebrities, one policy query, hydration) against the seeds' "naive first cut" —
+ * for celebrities, then one statement that applies the policy and hydrates) against the seeds' "naive first cut" —
  * `SELECT … FROM posts WHERE author_id IN (followees) ORDER BY id DESC LIMIT 20` — hydrated by
  * the same PostHydrator, on the same seeded graph, in one process (no HTTP: both sides get the
  * same Node process, pool and PostgreSQL). Each size in --sizes gets its own graph (cached, see
